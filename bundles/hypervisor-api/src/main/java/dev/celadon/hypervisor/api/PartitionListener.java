@@ -1,0 +1,7 @@
+package dev.celadon.hypervisor.api;
+
+/** Told of a partition's state changes, on the thread that made the change. */
+@FunctionalInterface
+public interface PartitionListener {
+    void stateChanged(Partition partition, PartitionState newState);
+}
