@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs Celadon with a VM named "demo" booted and leaves you at the Karaf shell.
+#   ./run.sh            build if needed, then start
+#   ./run.sh --rebuild  build again first
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/prerequisites.sh
+celadon_prerequisites
+celadon_kvm_report
+ASSEMBLY=karaf-assembly/target/assembly
+if [ "${1:-}" = "--rebuild" ] || [ ! -x "$ASSEMBLY/bin/karaf" ]; then
+  echo "Building Celadon (mvn install -DskipTests)..."
+  mvn -B -q install -DskipTests
+fi
+# celadon.demo makes the management bundle create (if absent) and start the VM "demo":
+# Debian's cloud kernel where KVM is hardware-assisted, the demo micro-guest where it is software-nested.
+export EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS:-} -Dceladon.demo=true"
+echo "Starting Celadon. Try: vm:list, vm:info demo, vm:log demo, vm:console demo (Ctrl-] detaches). logout or Ctrl-D quits."
+exec "$ASSEMBLY/bin/karaf"

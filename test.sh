@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test of Celadon. Works on a fresh Debian 12 machine with Java 17, Maven and gcc.
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/prerequisites.sh
+celadon_prerequisites
+java -version 2>&1 | head -1
+mvn -v | head -1
+celadon_kvm_report
+exec mvn -B install "$@"
