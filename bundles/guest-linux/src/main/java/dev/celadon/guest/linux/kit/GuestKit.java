@@ -1,0 +1,173 @@
+package dev.celadon.guest.linux.kit;
+
+import dev.celadon.guest.linux.kit.internal.DebianPackages;
+import dev.celadon.guest.linux.kit.internal.InitramfsBuilder;
+import dev.celadon.guest.linux.kit.internal.ModuleSet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Prepares the reference Linux guest: the current {@code linux-image-cloud-amd64} kernel and an initramfs of
+ * {@code busybox-static} plus the kernel's Hyper-V modules (hv_vmbus, hv_storvsc, hv_netvsc, hv_utils,
+ * hv_balloon, hyperv-keyboard, hid-hyperv) and their dependencies. Nothing is pinned: the metapackage is
+ * resolved to the kernel it depends on today. The result is cached per kernel release in
+ * {@code <cache>/<release>/}; a manifest written last marks a complete kit, so an interrupted run is redone.
+ */
+public final class GuestKit {
+
+    /** The Hyper-V drivers the reference guest must load. */
+    public static final List<String> HYPERV_MODULES = List.of("hv_vmbus", "hv_storvsc", "hv_netvsc", "hv_utils",
+            "hv_balloon", "hyperv_keyboard", "hid_hyperv");
+
+    /**
+     * console=ttyS0: COM1 is the console. earlyprintk: see the earliest boot on COM1 too. panic=-1: reboot
+     * (which ends the VM) at once on panic instead of hanging. The rest keep the kernel off CPU features a
+     * VMM may not virtualize fully (on a software-nested KVM the guest sees the host's CPUID whatever we set):
+     * noxsave (xrstor cannot be emulated), nofsgsbase, nopku, nopcid, noinvpcid.
+     */
+    public static final String DEFAULT_CMDLINE =
+            "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 noxsave nofsgsbase nopku nopcid noinvpcid";
+
+    static final String MANIFEST = "kit.properties";
+    private final Path cacheRoot;
+
+    public GuestKit() {
+        this(defaultCacheRoot());
+    }
+
+    public GuestKit(Path cacheRoot) {
+        this.cacheRoot = cacheRoot;
+    }
+
+    public static Path defaultCacheRoot() {
+        String override = System.getProperty("celadon.guestkit.dir");
+        if (override != null && !override.isBlank()) {
+            return Path.of(override);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return cache.resolve("celadon").resolve("guest-kit");
+    }
+
+    public Path cacheRoot() {
+        return cacheRoot;
+    }
+
+    /** Returns the cached kit for the current kernel, building it (with downloads) if needed. */
+    public synchronized GuestKitImage prepare() {
+        checkCacheRoot();
+        DebianPackages apt = new DebianPackages(cacheRoot.resolve("downloads"));
+        String kernelPackage = apt.resolveKernelPackage("linux-image-cloud-amd64");
+        String release = kernelPackage.substring("linux-image-".length());
+        Path dir = cacheRoot.resolve(release);
+        Optional<GuestKitImage> done = read(dir);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.deleteIfExists(dir.resolve(MANIFEST));
+            Path kernelTree = apt.downloadAndExtract(kernelPackage);
+            Path busyboxTree = apt.downloadAndExtract("busybox-static");
+            Path vmlinuz = kernelTree.resolve("boot/vmlinuz-" + release);
+            if (!Files.isRegularFile(vmlinuz)) {
+                throw new GuestKitException(kernelPackage + " has no boot/vmlinuz-" + release);
+            }
+            Path busybox = busyboxTree.resolve("bin/busybox");
+            if (!Files.isRegularFile(busybox)) {
+                throw new GuestKitException("busybox-static has no bin/busybox");
+            }
+            ModuleSet modules = ModuleSet.resolve(kernelTree.resolve("lib/modules/" + release), HYPERV_MODULES);
+            Path kernel = dir.resolve("vmlinuz");
+            Files.copy(vmlinuz, kernel, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Path initrd = dir.resolve("initramfs.cpio.gz");
+            new InitramfsBuilder(release, busybox, modules).write(initrd);
+            Properties p = new Properties();
+            p.setProperty("release", release);
+            p.setProperty("cmdline", DEFAULT_CMDLINE);
+            p.setProperty("modules", String.join(",", modules.loadOrder()));
+            try (var out = Files.newOutputStream(dir.resolve(MANIFEST + ".tmp"))) {
+                p.store(out, "Celadon guest kit: complete");
+            }
+            Files.move(dir.resolve(MANIFEST + ".tmp"), dir.resolve(MANIFEST), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new GuestKitException("cannot build the guest kit in " + dir + ": " + e.getMessage(), e);
+        }
+        return read(dir).orElseThrow(() -> new GuestKitException("guest kit in " + dir + " is incomplete"));
+    }
+
+    /** The newest complete kit in the cache, without any download. */
+    public Optional<GuestKitImage> cached() {
+        if (!Files.isDirectory(cacheRoot)) {
+            return Optional.empty();
+        }
+        try (var dirs = Files.list(cacheRoot)) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve(MANIFEST)))
+                    .sorted(java.util.Comparator.comparing((Path d) -> d.getFileName().toString()).reversed())
+                    .map(GuestKit::read).flatMap(Optional::stream).findFirst();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void checkCacheRoot() {
+        if (Files.exists(cacheRoot) && !Files.isDirectory(cacheRoot)) {
+            throw new GuestKitException("guest kit cache " + cacheRoot + " is not a directory");
+        }
+        try {
+            Files.createDirectories(cacheRoot);
+        } catch (IOException e) {
+            throw new GuestKitException("cannot create the guest kit cache " + cacheRoot + ": " + e, e);
+        }
+        if (!Files.isWritable(cacheRoot)) {
+            throw new GuestKitException("guest kit cache " + cacheRoot + " is not writable");
+        }
+    }
+
+    private static Optional<GuestKitImage> read(Path dir) {
+        Path manifest = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifest) || !Files.isRegularFile(dir.resolve("vmlinuz"))
+                || !Files.isRegularFile(dir.resolve("initramfs.cpio.gz"))) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(manifest)) {
+            p.load(in);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.of(new GuestKitImage(p.getProperty("release"), dir.resolve("vmlinuz"),
+                dir.resolve("initramfs.cpio.gz"), p.getProperty("cmdline", DEFAULT_CMDLINE),
+                Arrays.asList(p.getProperty("modules", "").split(","))));
+    }
+
+    /** {@code GuestKit [--dir D]}: prepares the kit and prints where it is. */
+    public static void main(String[] args) {
+        Path dir = defaultCacheRoot();
+        for (int i = 0; i < args.length; i++) {
+            if ("--dir".equals(args[i]) && i + 1 < args.length) {
+                dir = Path.of(args[++i]);
+            } else {
+                System.err.println("usage: GuestKit [--dir DIR]");
+                System.exit(2);
+            }
+        }
+        try {
+            GuestKitImage kit = new GuestKit(dir).prepare();
+            System.out.println("release " + kit.kernelRelease());
+            System.out.println("kernel  " + kit.kernel());
+            System.out.println("initrd  " + kit.initrd());
+            System.out.println("cmdline " + kit.defaultCmdline());
+            System.out.println("modules " + String.join(" ", kit.modules()));
+        } catch (GuestKitException e) {
+            System.err.println("guest kit: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.celadon.guest.linux.kit.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
+import org.apache.commons.compress.archivers.cpio.CpioConstants;
+
+/** Writes the initramfs: a gzip-compressed cpio "newc" archive, the format the kernel unpacks. */
+public final class InitramfsBuilder {
+
+    /** The line tests and operators wait for; it carries what the guest sees. */
+    public static final String READY_LINE = "CELADON-GUEST-READY cpus=$cpus mem_kb=$mem";
+    static final List<String> APPLETS = List.of("sh", "mount", "insmod", "cat", "echo", "grep", "sed", "ls",
+            "dmesg", "cttyhack", "setsid", "poweroff", "reboot", "uname", "ps", "wc");
+
+    private final String release;
+    private final Path busybox;
+    private final ModuleSet modules;
+
+    public InitramfsBuilder(String release, Path busybox, ModuleSet modules) {
+        this.release = release;
+        this.busybox = busybox;
+        this.modules = modules;
+    }
+
+    /** The /init script: mount the pseudo file systems, load the modules in order, report, then a shell. */
+    public String initScript() {
+        StringBuilder s = new StringBuilder();
+        s.append("#!/bin/sh\n");
+        s.append("# Celadon guest kit init: the kernel's own Hyper-V drivers, then a console shell.\n");
+        s.append("/bin/busybox mkdir -p /proc /sys /dev /tmp\n");
+        s.append("mount -t proc proc /proc\n");
+        s.append("mount -t sysfs sysfs /sys\n");
+        s.append("mount -t devtmpfs devtmpfs /dev\n");
+        for (Map.Entry<String, String> m : modules.relativePaths().entrySet()) {
+            s.append("insmod /lib/modules/").append(release).append('/').append(m.getValue())
+                    .append(" || echo \"celadon: could not load ").append(m.getKey()).append("\"\n");
+        }
+        s.append("cpus=$(grep -c ^processor /proc/cpuinfo)\n");
+        s.append("mem=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)\n");
+        s.append("echo \"").append(READY_LINE).append("\" > /dev/console\n");
+        s.append("exec setsid cttyhack sh\n");
+        return s.toString();
+    }
+
+    public void write(Path target) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (OutputStream file = Files.newOutputStream(tmp);
+             GZIPOutputStream gz = new GZIPOutputStream(file);
+             CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(gz, CpioConstants.FORMAT_NEW)) {
+            Set<String> dirs = new LinkedHashSet<>();
+            for (String d : List.of("bin", "sbin", "dev", "proc", "sys", "tmp", "lib", "lib/modules",
+                    "lib/modules/" + release)) {
+                dir(cpio, d, dirs);
+            }
+            file(cpio, "bin/busybox", Files.readAllBytes(busybox), 0755);
+            for (String applet : APPLETS) {
+                symlink(cpio, "bin/" + applet, "busybox");
+            }
+            file(cpio, "init", initScript().getBytes(StandardCharsets.US_ASCII), 0755);
+            for (Map.Entry<String, String> m : modules.relativePaths().entrySet()) {
+                String path = "lib/modules/" + release + "/" + m.getValue();
+                String parent = path.substring(0, path.lastIndexOf('/'));
+                StringBuilder acc = new StringBuilder();
+                for (String part : parent.split("/")) {
+                    acc.append(acc.length() == 0 ? "" : "/").append(part);
+                    dir(cpio, acc.toString(), dirs);
+                }
+                file(cpio, path, Files.readAllBytes(modules.file(m.getKey())), 0644);
+            }
+            cpio.finish();
+        }
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void dir(CpioArchiveOutputStream cpio, String name, Set<String> done) throws IOException {
+        if (!done.add(name)) {
+            return;
+        }
+        CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
+        e.setMode(CpioConstants.C_ISDIR | 0755);
+        e.setNumberOfLinks(2);
+        cpio.putArchiveEntry(e);
+        cpio.closeArchiveEntry();
+    }
+
+    private static void file(CpioArchiveOutputStream cpio, String name, byte[] data, int mode) throws IOException {
+        CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
+        e.setMode(CpioConstants.C_ISREG | mode);
+        e.setSize(data.length);
+        e.setNumberOfLinks(1);
+        cpio.putArchiveEntry(e);
+        cpio.write(data);
+        cpio.closeArchiveEntry();
+    }
+
+    private static void symlink(CpioArchiveOutputStream cpio, String name, String target) throws IOException {
+        byte[] t = target.getBytes(StandardCharsets.US_ASCII);
+        CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
+        e.setMode(CpioConstants.C_ISLNK | 0777);
+        e.setSize(t.length);
+        e.setNumberOfLinks(1);
+        cpio.putArchiveEntry(e);
+        cpio.write(t);
+        cpio.closeArchiveEntry();
+    }
+}
