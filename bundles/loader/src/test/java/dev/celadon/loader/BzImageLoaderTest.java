@@ -152,6 +152,34 @@ class BzImageLoaderTest {
     }
 
     @Test
+    void nonRelocatableKernelGoesToOneMiBAndInitrdRespectsInitrdAddrMax() {
+        byte[] kernel = random(0x8000, 9);
+        byte[] image = synthetic(0x20C, 0x1, kernel);
+        image[0x234] = 0; // not relocatable
+        ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).putInt(0x22C, (int) (40 * MIB - 1)); // initrd_addr_max
+        byte[] initrd = random(0x5000, 10);
+        ArrayGuestMemory mem = ArrayGuestMemory.of(128 * MIB);
+        LoadedImage img = new KernelLoader().load(mem, BootRequest.of(image, initrd, "x"));
+        assertEquals(0x100000 + 0x200, img.bootState().rip());
+        assertArrayEquals(kernel, mem.read(0x100000, kernel.length));
+        long rd = mem.u32(BP + 0x218);
+        assertEquals(40 * MIB - 0x5000, rd, "highest page below initrd_addr_max");
+        assertArrayEquals(initrd, mem.read(rd, initrd.length));
+        assertEquals(0, mem.u64(BP + 0x070), "no RSDP given");
+        assertEquals(1, mem.u8(BP + 0x1E8), "one e820 entry without an ACPI region");
+    }
+
+    @Test
+    void initrdThatDoesNotFitIsRefusedBeforeAnyWrite() {
+        byte[] image = synthetic(0x20F, 0x3, random(0x1000, 11));
+        ArrayGuestMemory mem = ArrayGuestMemory.of(24 * MIB); // kernel 16-20 MiB, 4 MiB left
+        LoaderException e = assertThrows(LoaderException.class,
+                () -> new KernelLoader().load(mem, BootRequest.of(image, random(5 * (int) MIB, 12), "")));
+        assertTrue(e.getMessage().contains("initrd"), e.getMessage());
+        assertEquals(0, mem.writes);
+    }
+
+    @Test
     void oldProtocolIsRefused() {
         byte[] image = synthetic(0x20B, 0x3, random(0x1000, 4));
         assertRefused(image, "boot protocol 2.11, need 2.12 or later");
