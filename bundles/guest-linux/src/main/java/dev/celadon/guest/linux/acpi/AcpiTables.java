@@ -23,6 +23,12 @@ public final class AcpiTables {
     /** The BIOS area the tables live in: 0xE0000-0xFFFFF. */
     public static final int MAX_SIZE = 0x20000;
     static final int ALIGN = 16;
+    /** I/O port of the FADT sleep control register; a byte write of {@link #POWEROFF_VALUE} there means S5. */
+    public static final int SLEEP_CONTROL_PORT = Fadt.SLEEP_CONTROL_PORT;
+    /** I/O port of the FADT sleep status register (reads may return 0). */
+    public static final int SLEEP_STATUS_PORT = Fadt.SLEEP_STATUS_PORT;
+    /** SLP_TYP 5 (from \_S5_) in bits 4:2 plus SLP_EN (bit 5), as Linux writes it for poweroff. */
+    public static final int POWEROFF_VALUE = Fadt.S5_SLP_TYP << 2 | 0x20;
 
     private AcpiTables() {
     }
