@@ -1,0 +1,210 @@
+/*
+ * The demo micro-guest: counts its processors in the ACPI MADT, starts them with INIT-SIPI-SIPI, proves a
+ * page near the top of RAM, then echoes console lines using the UART's receive interrupt (IOAPIC pin 4),
+ * idling in HLT: every port access is a VM exit, so it never polls.
+ */
+#include "lib.h"
+
+#define LAPIC 0xFEE00000UL
+#define IOAPIC 0xFEC00000UL
+#define UART_VECTOR 0x24
+#define TRAMPOLINE 0x8000UL
+
+extern char trampoline_image[], trampoline_image_end[];
+extern void irq_uart(void), irq_spurious(void);
+
+struct idt_entry {
+    u16 off0, sel;
+    u8 ist, type;
+    u16 off1;
+    u32 off2, zero;
+} __attribute__((packed));
+
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+static u8 apic_ids[256];
+static int ncpus;
+static volatile int vcpus_up;
+static volatile u8 rx_ring[256];
+static volatile u32 rx_head, rx_tail;
+
+static int checksum_ok(const u8 *p, u32 len)
+{
+    u8 s = 0;
+    for (u32 i = 0; i < len; i++)
+        s += p[i];
+    return s == 0;
+}
+
+/* Enabled local APICs of the MADT, via RSDP (revision 2) and the XSDT; 0 if the tables are missing or bad. */
+static int madt_cpus(u64 rsdp)
+{
+    const u8 *r = (const u8 *)rsdp;
+    if (!rsdp || memcmp(r, "RSD PTR ", 8) || !checksum_ok(r, 20) || r[15] < 2 || !checksum_ok(r, *(const u32 *)(r + 20)))
+        return 0;
+    const u8 *x = (const u8 *)*(const u64 *)(r + 24);
+    u32 xlen = *(const u32 *)(x + 4);
+    if (memcmp(x, "XSDT", 4) || !checksum_ok(x, xlen))
+        return 0;
+    for (u32 i = 0; 36 + 8 * i + 8 <= xlen; i++) {
+        const u8 *t = (const u8 *)*(const u64 *)(x + 36 + 8 * i);
+        u32 len = *(const u32 *)(t + 4);
+        if (memcmp(t, "APIC", 4) || !checksum_ok(t, len))
+            continue;
+        for (u32 off = 44; off + 2 <= len && t[off + 1] >= 2; off += t[off + 1]) {
+            if (t[off] == 0 && (*(const u32 *)(t + off + 4) & 1) && ncpus < 256)
+                apic_ids[ncpus++] = t[off + 3];
+        }
+        return ncpus;
+    }
+    return 0;
+}
+
+static u32 lapic_id(void)
+{
+    return mmio_read32(LAPIC + 0x20) >> 24;
+}
+
+static void set_gate(int v, void (*h)(void))
+{
+    u64 a = (u64)h;
+    idt[v].off0 = (u16)a;
+    idt[v].sel = 0x10;
+    idt[v].ist = 0;
+    idt[v].type = 0x8E; /* present, interrupt gate */
+    idt[v].off1 = (u16)(a >> 16);
+    idt[v].off2 = (u32)(a >> 32);
+    idt[v].zero = 0;
+}
+
+void ap_main(void)
+{
+    print_lock();
+    printf("vcpu %u up\n", lapic_id());
+    print_unlock();
+    __atomic_add_fetch(&vcpus_up, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+static void spin_cycles(u64 cycles)
+{
+    u64 t = rdtsc();
+    while (rdtsc() - t < cycles)
+        cpu_relax();
+}
+
+static void send_ipi(u32 apic, u32 low)
+{
+    mmio_write32(LAPIC + 0x310, apic << 24);
+    mmio_write32(LAPIC + 0x300, low);
+}
+
+/* One AP at a time: they share a small boot stack until they reach long mode and take their own. */
+static void start_aps(u32 bsp)
+{
+    memcpy((void *)TRAMPOLINE, trampoline_image, trampoline_image_end - trampoline_image);
+    for (int i = 0; i < ncpus; i++) {
+        if (apic_ids[i] == bsp)
+            continue;
+        int before = vcpus_up;
+        send_ipi(apic_ids[i], 0x4500);              /* INIT, assert */
+        spin_cycles(10000000);
+        send_ipi(apic_ids[i], 0x4600 | (TRAMPOLINE >> 12)); /* STARTUP */
+        spin_cycles(1000000);
+        if (vcpus_up == before)
+            send_ipi(apic_ids[i], 0x4600 | (TRAMPOLINE >> 12));
+        u64 t = rdtsc();
+        while (vcpus_up == before && rdtsc() - t < 20000000000UL)
+            cpu_relax();
+    }
+}
+
+void uart_interrupt(void)
+{
+    while (inb(COM1 + 5) & 1)
+        rx_ring[rx_head++ & 255] = inb(COM1);
+}
+
+static void ioapic_write(u32 reg, u32 v)
+{
+    mmio_write32(IOAPIC, reg);
+    mmio_write32(IOAPIC + 0x10, v);
+}
+
+static void echo(u32 bsp)
+{
+    outb(0x21, 0xFF); /* mask the legacy PICs: interrupts come through the IOAPIC */
+    outb(0xA1, 0xFF);
+    mmio_write32(LAPIC + 0x350, 0x10000); /* LINT0 masked */
+    mmio_write32(LAPIC + 0x80, 0);        /* TPR: accept everything */
+    mmio_write32(LAPIC + 0xF0, 0x1FF);    /* enable, spurious vector 0xFF */
+    set_gate(UART_VECTOR, irq_uart);
+    set_gate(0xFF, irq_spurious);
+    struct {
+        u16 limit;
+        u64 base;
+    } __attribute__((packed)) idtr = {sizeof(idt) - 1, (u64)idt};
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+    ioapic_write(0x10 + 2 * 4 + 1, bsp << 24); /* pin 4 -> this CPU */
+    ioapic_write(0x10 + 2 * 4, UART_VECTOR);   /* fixed, physical, edge, active high, unmasked */
+    outb(COM1 + 4, 0x0B);                      /* DTR, RTS, OUT2 */
+    outb(COM1 + 1, 0x01);                      /* interrupt on received data */
+    printf("echo ready\n");
+    char line[201];
+    int len = 0;
+    for (;;) {
+        __asm__ volatile("cli");
+        if (rx_tail == rx_head) {
+            __asm__ volatile("sti; hlt"); /* sti's shadow makes the pair atomic: no lost wake-up */
+            continue;
+        }
+        __asm__ volatile("sti");
+        char c = rx_ring[rx_tail++ & 255];
+        if (c == '\r' || c == '\n') {
+            if (len) {
+                line[len] = 0;
+                printf("echo: %s\n", line);
+                len = 0;
+            }
+        } else if (len < 200) {
+            line[len++] = c;
+        }
+    }
+}
+
+void main(const struct hvm_start_info *si)
+{
+    u64 top = 0, ram = 0;
+    if (si->magic == HVM_START_MAGIC)
+        ram = ram_total(si, &top);
+    int cpus = madt_cpus(si->magic == HVM_START_MAGIC ? si->rsdp_paddr : 0);
+    if (!cpus) {
+        printf("no ACPI tables\n");
+        cpus = 1;
+    }
+    printf("CELADON-DEMO cpus=%d mem_mib=%lu\n", cpus, ram >> 20);
+    u32 bsp = lapic_id();
+    print_lock();
+    printf("vcpu %u up\n", bsp);
+    print_unlock();
+    vcpus_up = 1;
+    if (ncpus > 1) {
+        start_aps(bsp);
+        if (vcpus_up == cpus)
+            printf("all %d vcpus up\n", cpus);
+        else
+            printf("only %d of %d vcpus up\n", vcpus_up, cpus);
+    }
+    if (top >= 4096 && top <= (64UL << 30)) {
+        volatile u64 *page = (volatile u64 *)(top - 4096);
+        for (int i = 0; i < 512; i++)
+            page[i] = (top - 4096) ^ (i * 0x9E3779B97F4A7C15UL);
+        int ok = 1;
+        for (int i = 0; i < 512; i++)
+            ok &= page[i] == ((top - 4096) ^ (i * 0x9E3779B97F4A7C15UL));
+        printf("page 0x%lx %s\n", top - 4096, ok ? "ok" : "MISMATCH");
+    } else {
+        printf("page test skipped: top of RAM 0x%lx is not mapped\n", top);
+    }
+    echo(bsp);
+}

@@ -1,0 +1,42 @@
+package dev.celadon.guest.micro;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The micro-guests bundled as resources: PVH ELF images built by this bundle's build from
+ * {@code src/main/c} with gcc.
+ * <ul>
+ * <li>{@code demo}: banner with vCPU count and memory, SMP start-up, a page test at the top of RAM, console echo</li>
+ * <li>{@code bench}: N port writes ({@code count=N port=0xP} on its command line), then a write to port 0xF4</li>
+ * <li>{@code faulty}: an instruction KVM cannot emulate</li>
+ * </ul>
+ */
+public final class MicroGuests {
+
+    private static final Set<String> NAMES = Set.of("bench", "demo", "faulty");
+
+    private MicroGuests() {
+    }
+
+    public static Set<String> names() {
+        return new TreeSet<>(NAMES);
+    }
+
+    public static byte[] image(String name) {
+        if (name == null || !NAMES.contains(name)) {
+            throw new IllegalArgumentException("no micro-guest named " + name + "; known: " + names());
+        }
+        try (InputStream in = MicroGuests.class.getResourceAsStream("images/" + name + ".elf")) {
+            if (in == null) {
+                throw new IllegalStateException("micro-guest " + name + " is missing from this bundle (build it with gcc)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
