@@ -1,0 +1,356 @@
+package dev.celadon.management.internal;
+
+import dev.celadon.guest.linux.kit.GuestKit;
+import dev.celadon.hypervisor.api.HypervisorException;
+import dev.celadon.hypervisor.api.Partition;
+import dev.celadon.hypervisor.api.PartitionManager;
+import dev.celadon.hypervisor.api.PartitionState;
+import dev.celadon.loader.GuestLoader;
+import dev.celadon.management.VmConsole;
+import dev.celadon.management.VmDefinition;
+import dev.celadon.management.VmException;
+import dev.celadon.management.VmInfo;
+import dev.celadon.management.VmManager;
+import dev.celadon.management.VmState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The management service. Definitions live in {@code ${karaf.data}/celadon/vms}; each VM's state and
+ * console live here while Celadon runs. When this component goes away (its bundle, the core or the
+ * backend leaving), every running VM is powered off so nothing outlives it.
+ */
+@Component(service = VmManager.class)
+public final class VmManagerImpl implements VmManager {
+
+    /** System property: create (if absent) and start a VM named demo at start-up. README's run command sets it. */
+    public static final String DEMO_PROPERTY = "celadon.demo";
+    private static final Logger LOG = LoggerFactory.getLogger(VmManagerImpl.class);
+
+    /** One VM: definition, console and current run. Guarded by its own monitor. */
+    private static final class Vm {
+        VmDefinition definition;
+        final ConsoleBuffer console;
+        VmState state = VmState.DEFINED;
+        String failureReason;
+        Instant since;
+        VmRun run;
+
+        Vm(VmDefinition definition) {
+            this.definition = definition;
+            this.console = new ConsoleBuffer(definition.name());
+        }
+    }
+
+    private final PartitionManager partitions;
+    private final GuestLoader loader;
+    private final DefinitionStore store;
+    private final Supplier<GuestKit> guestKit;
+    private final Map<String, Vm> vms = new ConcurrentSkipListMap<>();
+    private final Map<String, String> loadProblems;
+
+    @Activate
+    public VmManagerImpl(@Reference PartitionManager partitions, @Reference GuestLoader loader) {
+        this(partitions, loader, defaultDirectory(), GuestKit::new);
+        if (Boolean.getBoolean(DEMO_PROPERTY)) {
+            Thread t = new Thread(this::startDemo, "celadon-demo-autostart");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** For embedding and tests: definitions in {@code directory}. */
+    public VmManagerImpl(PartitionManager partitions, GuestLoader loader, Path directory, Supplier<GuestKit> guestKit) {
+        this.partitions = partitions;
+        this.loader = loader;
+        this.store = new DefinitionStore(directory);
+        this.guestKit = guestKit;
+        DefinitionStore.Loaded loaded = store.loadAll();
+        loaded.definitions().values().forEach(d -> vms.put(d.name(), new Vm(d)));
+        this.loadProblems = Map.copyOf(loaded.problems());
+        loaded.problems().forEach((file, why) -> LOG.error("VM definition {} in {} skipped: {}", file, directory, why));
+        LOG.info("{} VM definitions loaded from {}", vms.size(), directory);
+    }
+
+    private static Path defaultDirectory() {
+        String data = System.getProperty("karaf.data");
+        Path base = data != null ? Path.of(data) : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("celadon").resolve("vms");
+    }
+
+    /** The README's run command: a VM named demo, Linux where KVM is hardware-assisted, the micro-guest otherwise. */
+    private void startDemo() {
+        try {
+            if (!vms.containsKey("demo")) {
+                boolean hardware = "hardware-assisted".equals(partitions.backendInfo().get("virtualization"));
+                VmDefinition d = hardware
+                        ? new VmDefinition("demo", 2, 1024, VmDefinition.IMAGE_LINUX, null, null, null)
+                        : new VmDefinition("demo", 2, 256, VmDefinition.IMAGE_DEMO, null, null, null);
+                create(d);
+            }
+            start("demo");
+            LOG.info("VM demo started; see it with vm:info demo and vm:console demo");
+        } catch (RuntimeException e) {
+            LOG.error("could not start the demo VM: {}", e.getMessage(), e);
+        }
+    }
+
+    @Deactivate
+    public void deactivate() {
+        for (Vm vm : vms.values()) {
+            VmRun run;
+            synchronized (vm) {
+                run = vm.run;
+            }
+            if (run != null) {
+                LOG.info("powering off VM {}: management is going away", vm.definition.name());
+                run.partition().stop();
+            }
+        }
+    }
+
+    @Override
+    public VmInfo create(VmDefinition definition) {
+        if (definition == null) {
+            throw new VmException("no definition given");
+        }
+        definition.validate();
+        checkHostLimits(definition);
+        try {
+            BootImage.check(definition);
+        } catch (HypervisorException e) {
+            throw new VmException(e.getMessage(), e); // e.g. the loader's "not an ELF (PVH) or bzImage kernel"
+        }
+        Vm vm = new Vm(definition);
+        if (vms.putIfAbsent(definition.name(), vm) != null) {
+            throw new VmException("a VM named " + definition.name() + " already exists");
+        }
+        try {
+            store.save(definition);
+        } catch (RuntimeException e) {
+            vms.remove(definition.name(), vm);
+            throw e;
+        }
+        LOG.info("VM {} defined: {} vCPUs, {} MiB, {}", definition.name(), definition.cpus(), definition.memoryMib(),
+                definition.bootSource());
+        return info(vm);
+    }
+
+    private void checkHostLimits(VmDefinition d) {
+        Map<String, String> host = partitions.backendInfo();
+        if (!"yes".equals(host.get("available"))) {
+            return; // limits unknown; starting will fail with the backend's reason
+        }
+        int maxVps = parseInt(host.get("max-vps"), 255);
+        if (d.cpus() > maxVps) {
+            throw new VmException(d.cpus() + " vCPUs requested; this host allows at most " + maxVps);
+        }
+        long maxMib = parseLong(host.get("max-memory-mib"), Long.MAX_VALUE);
+        long hostMib = hostMemoryMib();
+        if (d.memoryMib() > maxMib) {
+            throw new VmException(d.memoryMib() + " MiB requested; the backend allows at most " + maxMib + " MiB");
+        }
+        if (hostMib > 0 && d.memoryMib() > hostMib) {
+            throw new VmException(d.memoryMib() + " MiB requested; this host has only " + hostMib + " MiB of memory");
+        }
+    }
+
+    private static long hostMemoryMib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (Exception e) {
+            LOG.debug("cannot read /proc/meminfo", e);
+        }
+        return -1;
+    }
+
+    private static int parseInt(String s, int dflt) {
+        try {
+            return s == null ? dflt : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    private static long parseLong(String s, long dflt) {
+        try {
+            return s == null ? dflt : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    @Override
+    public List<VmInfo> list() {
+        List<VmInfo> out = new ArrayList<>();
+        for (Vm vm : vms.values()) {
+            out.add(info(vm));
+        }
+        return out;
+    }
+
+    @Override
+    public VmInfo info(String name) {
+        return info(vm(name));
+    }
+
+    private VmInfo info(Vm vm) {
+        synchronized (vm) {
+            Map<String, String> runtime = new LinkedHashMap<>();
+            if (vm.run != null) {
+                runtime.putAll(vm.run.facts());
+            }
+            runtime.put("console-bytes", Long.toString(vm.console.bytesWritten()));
+            return new VmInfo(vm.definition, vm.state, vm.failureReason, vm.since, runtime);
+        }
+    }
+
+    private Vm vm(String name) {
+        Vm vm = name == null ? null : vms.get(name);
+        if (vm == null) {
+            throw new VmException("no VM named " + name + (vms.isEmpty() ? "" : "; VMs: " + String.join(", ", vms.keySet())));
+        }
+        return vm;
+    }
+
+    @Override
+    public VmInfo start(String name) {
+        Vm vm = vm(name);
+        VmDefinition d;
+        synchronized (vm) {
+            if (vm.state.isActive()) {
+                throw new VmException("VM " + name + " is already " + vm.state.name().toLowerCase());
+            }
+            vm.state = VmState.STARTING;
+            vm.failureReason = null;
+            vm.since = Instant.now();
+            d = vm.definition;
+        }
+        try {
+            BootImage image = BootImage.resolve(d, guestKit);
+            VmRun run = VmRun.launch(partitions, loader, d.name(), d.cpus(), d.memoryMib(), image, vm.console,
+                    (p, s) -> partitionEnded(vm, p, s));
+            synchronized (vm) {
+                if (vm.state == VmState.STARTING) { // not already ended by a fast failure
+                    vm.run = run;
+                    vm.state = VmState.RUNNING;
+                    vm.since = Instant.now();
+                } else {
+                    run.release(vm.console); // it ended while starting; partitionEnded recorded why
+                }
+            }
+            LOG.info("VM {} started", name);
+        } catch (HypervisorException | VmException e) {
+            markFailed(vm, e.getMessage());
+            throw new VmException("VM " + name + " failed to start: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            markFailed(vm, e.toString());
+            throw new VmException("VM " + name + " failed to start: " + e, e);
+        }
+        return info(vm);
+    }
+
+    private void markFailed(Vm vm, String reason) {
+        synchronized (vm) {
+            vm.state = VmState.FAILED;
+            vm.failureReason = reason;
+            vm.since = Instant.now();
+            vm.run = null;
+        }
+        LOG.error("VM {} failed: {}", vm.definition.name(), reason);
+    }
+
+    /** The partition ended: on request, by the guest, or by a failure. */
+    private void partitionEnded(Vm vm, Partition p, PartitionState s) {
+        if (!s.isTerminal()) {
+            return;
+        }
+        synchronized (vm) {
+            if (vm.run != null && vm.run.partition() != p) {
+                return; // an older run
+            }
+            if (vm.run != null) {
+                vm.run.release(vm.console);
+                vm.run = null;
+            }
+            vm.state = s == PartitionState.FAILED ? VmState.FAILED : VmState.STOPPED;
+            vm.failureReason = p.failureReason().orElse(null);
+            vm.since = Instant.now();
+        }
+        if (s == PartitionState.FAILED) {
+            LOG.error("VM {} failed: {}", vm.definition.name(), p.failureReason().orElse("unknown reason"));
+        } else {
+            LOG.info("VM {} stopped", vm.definition.name());
+        }
+    }
+
+    @Override
+    public VmInfo stop(String name) {
+        Vm vm = vm(name);
+        VmRun run;
+        synchronized (vm) {
+            run = vm.run;
+            if (run == null) {
+                throw new VmException("VM " + name + " is not running (" + vm.state.name().toLowerCase() + ")");
+            }
+        }
+        run.partition().stop(); // returns once threads, descriptors and memory are released
+        return info(vm);
+    }
+
+    @Override
+    public void delete(String name, boolean force) {
+        Vm vm = vm(name);
+        synchronized (vm) {
+            if (vm.state.isActive() && !force) {
+                throw new VmException("VM " + name + " is " + vm.state.name().toLowerCase()
+                        + "; stop it first (or delete with --force)");
+            }
+        }
+        if (vm.run != null) {
+            stop(name);
+        }
+        store.delete(name);
+        vms.remove(name, vm);
+        LOG.info("VM {} deleted", name);
+    }
+
+    @Override
+    public VmConsole console(String name) {
+        return vm(name).console;
+    }
+
+    @Override
+    public List<String> imageNames() {
+        return BootImage.names();
+    }
+
+    @Override
+    public Map<String, String> hostInfo() {
+        Map<String, String> info = new LinkedHashMap<>(partitions.backendInfo());
+        info.put("definitions", store.dir().toString());
+        return info;
+    }
+
+    @Override
+    public Map<String, String> loadProblems() {
+        return loadProblems;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.celadon.management.internal;
+
+import dev.celadon.device.serial.Uart16550;
+import dev.celadon.guest.linux.acpi.AcpiConfig;
+import dev.celadon.guest.linux.acpi.AcpiImage;
+import dev.celadon.guest.linux.acpi.AcpiTables;
+import dev.celadon.guest.linux.acpi.SerialPortDevice;
+import dev.celadon.hypervisor.api.MemoryLayout;
+import dev.celadon.hypervisor.api.MemoryRegion;
+import dev.celadon.hypervisor.api.Partition;
+import dev.celadon.hypervisor.api.PartitionConfig;
+import dev.celadon.hypervisor.api.PartitionListener;
+import dev.celadon.hypervisor.api.PartitionManager;
+import dev.celadon.loader.BootRequest;
+import dev.celadon.loader.GuestLoader;
+import dev.celadon.loader.LoadedImage;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One run of a VM: a partition with its ACPI tables, its COM1 UART and its loaded image. The PC platform
+ * the guest sees is fixed here: COM1 at 0x3F8/IRQ 4, ACPI tables at 0xE0000, IOAPIC and LAPICs in-kernel.
+ */
+final class VmRun {
+
+    static final long ACPI_BASE = 0xE0000L;
+    static final long ACPI_SIZE = 0x20000L;
+
+    private final Partition partition;
+    private final Uart16550 uart;
+    private final Map<String, String> facts = new LinkedHashMap<>();
+
+    private VmRun(Partition partition, Uart16550 uart) {
+        this.partition = partition;
+        this.uart = uart;
+    }
+
+    /** Builds and starts the partition; on any error, everything made so far is released. */
+    static VmRun launch(PartitionManager partitions, GuestLoader loader, String name, int cpus, long memoryMib,
+                        BootImage image, ConsoleBuffer console,
+                        PartitionListener listener) {
+        Partition p = partitions.create(new PartitionConfig(name, cpus, memoryMib << 20));
+        Uart16550 uart = null;
+        try {
+            AcpiImage acpi = AcpiTables.build(new AcpiConfig(cpus, MemoryLayout.IOAPIC_BASE, MemoryLayout.LAPIC_BASE,
+                    List.of(new SerialPortDevice("COM1", Uart16550.COM1_BASE, Uart16550.COM1_IRQ))), ACPI_BASE);
+            p.memory().write(acpi.baseAddress(), acpi.bytes());
+            uart = Uart16550.attach(p, Uart16550.COM1_BASE, Uart16550.COM1_IRQ, console);
+            LoadedImage loaded = loader.load(p.memory(), new BootRequest(image.kernel(), image.initrd(),
+                    image.cmdline(), acpi.rsdpAddress(), new MemoryRegion(ACPI_BASE, ACPI_SIZE)));
+            VmRun run = new VmRun(p, uart);
+            run.facts.put("boot", image.source() + " (" + loaded.format() + ")");
+            run.facts.put("loader", loaded.summary());
+            if (!image.cmdline().isEmpty()) {
+                run.facts.put("cmdline", image.cmdline());
+            }
+            run.facts.putAll(p.backendInfo());
+            console.connect(uart);
+            p.addListener(listener);
+            p.start(loaded.bootState());
+            return run;
+        } catch (RuntimeException e) {
+            console.connect(null);
+            if (uart != null) {
+                uart.close();
+            }
+            p.stop();
+            throw e;
+        }
+    }
+
+    Partition partition() {
+        return partition;
+    }
+
+    Map<String, String> facts() {
+        return facts;
+    }
+
+    /** Detaches the console device once the partition has ended. */
+    void release(ConsoleBuffer console) {
+        console.connect(null);
+        uart.close();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.celadon.management.internal;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.celadon.guest.linux.kit.GuestKit;
+import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
+import dev.celadon.kvm.internal.KvmBackend;
+import dev.celadon.loader.internal.KernelLoader;
+import dev.celadon.management.VmManager;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real stack without OSGi: KVM backend, hypervisor core, loader and management wired by their
+ * constructors, as DS wires them in Karaf.
+ */
+final class Host {
+
+    static final Path KVM = Path.of("/dev/kvm");
+
+    private Host() {
+    }
+
+    /** Tests that run guests need /dev/kvm; only its absence may skip them, and it says so. */
+    static void requireKvm() {
+        Assumptions.assumeTrue(Files.exists(KVM), "skipped: /dev/kvm does not exist on this host");
+    }
+
+    static VmManagerImpl manager(Path dir) {
+        return manager(dir, new KvmBackend());
+    }
+
+    static VmManagerImpl manager(Path dir, KvmBackend backend) {
+        return manager(dir, new PartitionManagerImpl(backend));
+    }
+
+    static VmManagerImpl manager(Path dir, PartitionManagerImpl partitions) {
+        return new VmManagerImpl(partitions, new KernelLoader(), dir, GuestKit::new);
+    }
+
+    /** Where the host maps a partition's guest RAM: the address behind a direct view of guest-physical 0. */
+    static long hostAddressOfRam(dev.celadon.hypervisor.api.Partition p) {
+        return com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(p.memory().view(0, 1)));
+    }
+
+    static String console(VmManager m, String vm) {
+        return new String(m.console(vm).history(), StandardCharsets.UTF_8);
+    }
+
+    /** Waits until the VM's console shows {@code text}; fails with the whole console otherwise. */
+    static void awaitConsole(VmManager m, String vm, String text, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (console(m, vm).contains(text)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        fail("VM " + vm + " did not print '" + text + "' within " + seconds + " s; state "
+                + m.info(vm).state() + " " + m.info(vm).failureReason() + "; console:\n" + console(m, vm));
+    }
+
+    /** Descriptors of this JVM that point at KVM objects (the VM and its vCPUs). */
+    static List<String> kvmDescriptors() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.contains("kvm-vm") || target.contains("kvm-vcpu")) {
+                        out.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (IOException gone) {
+                    // closed while listing
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Mappings of this JVM as "start-end" strings with their size in bytes. */
+    static List<long[]> mappings() throws IOException {
+        List<long[]> out = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String range = line.substring(0, line.indexOf(' '));
+            int dash = range.indexOf('-');
+            out.add(new long[] {Long.parseUnsignedLong(range.substring(0, dash), 16),
+                Long.parseUnsignedLong(range.substring(dash + 1), 16)});
+        }
+        return out;
+    }
+
+    static boolean mapped(long start, long end) throws IOException {
+        for (long[] m : mappings()) {
+            if (m[0] < end && start < m[1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static List<String> threadsNamed(String prefix) {
+        List<String> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix) && t.isAlive()) {
+                out.add(t.getName());
+            }
+        }
+        return out;
+    }
+}

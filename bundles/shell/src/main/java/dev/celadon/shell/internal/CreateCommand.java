@@ -1,0 +1,64 @@
+package dev.celadon.shell.internal;
+
+import dev.celadon.management.VmDefinition;
+import dev.celadon.management.VmInfo;
+import dev.celadon.shell.internal.completers.ImageCompleter;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.FileCompleter;
+
+@Command(scope = "vm", name = "create", description = "Defines a new VM (it is not started).",
+        detailedDescription = "Defines a VM and stores its definition, which survives restarts. Boot either a named "
+                + "image (demo: the demo micro-guest; linux: Debian's cloud kernel from the guest kit, fetched on "
+                + "first use) or a kernel file (a PVH ELF or a bzImage), with --image FILE or --kernel FILE.")
+@Service
+public class CreateCommand extends VmAction {
+
+    @Argument(index = 0, name = "name", description = "The VM's name", required = true)
+    String name;
+
+    @Option(name = "-c", aliases = "--cpus", description = "Number of virtual processors (default 1)")
+    int cpus = 1;
+
+    @Option(name = "-m", aliases = "--memory", description = "Memory in MiB (default 256)")
+    long memoryMib = 256;
+
+    @Option(name = "-i", aliases = "--image", description = "demo, linux, or the path of a kernel file")
+    @Completion(ImageCompleter.class)
+    String image;
+
+    @Option(name = "-k", aliases = "--kernel", description = "Kernel file (PVH ELF or bzImage), instead of --image")
+    @Completion(FileCompleter.class)
+    String kernel;
+
+    @Option(name = "-r", aliases = "--initrd", description = "Initial ramdisk file")
+    @Completion(FileCompleter.class)
+    String initrd;
+
+    @Option(name = "-l", aliases = "--cmdline", description = "Kernel command line")
+    String cmdline;
+
+    @Override
+    void run(PrintStream out) {
+        if (image == null && kernel == null) {
+            image = VmDefinition.IMAGE_DEMO;
+        }
+        VmInfo vm = manager.create(new VmDefinition(name, cpus, memoryMib, absoluteIfFile(image),
+                absoluteIfFile(kernel), absoluteIfFile(initrd), cmdline));
+        out.printf("VM %s created: %d vCPU(s), %d MiB, boots %s%n", vm.name(), vm.definition().cpus(),
+                vm.definition().memoryMib(), vm.definition().bootSource());
+    }
+
+    /** Files are stored by absolute path, so the definition means the same whatever the shell's directory. */
+    private String absoluteIfFile(String s) {
+        if (s == null || manager.imageNames().contains(s)) {
+            return s;
+        }
+        return Path.of(s).toAbsolutePath().normalize().toString();
+    }
+}
