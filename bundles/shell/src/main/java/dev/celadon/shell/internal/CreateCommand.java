@@ -4,7 +4,9 @@ import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmInfo;
 import dev.celadon.shell.internal.completers.ImageCompleter;
 import java.io.PrintStream;
+import dev.celadon.management.VmException;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -21,6 +23,13 @@ public class CreateCommand extends VmAction {
 
     @Argument(index = 0, name = "name", description = "The VM's name", required = true)
     String name;
+
+    /**
+     * Karaf's parser stops reading options at the first argument; operators write
+     * {@code vm:create NAME --cpus 2} as with virt-install and New-VM, so options after the name are read here.
+     */
+    @Argument(index = 1, name = "options", description = "Options may also follow the name", multiValued = true)
+    List<String> trailing;
 
     @Option(name = "-c", aliases = "--cpus", description = "Number of virtual processors (default 1)")
     int cpus = 1;
@@ -43,8 +52,35 @@ public class CreateCommand extends VmAction {
     @Option(name = "-l", aliases = "--cmdline", description = "Kernel command line")
     String cmdline;
 
+    private void parseTrailing() {
+        if (trailing == null) {
+            return;
+        }
+        for (int i = 0; i < trailing.size(); i++) {
+            String opt = trailing.get(i);
+            if (i + 1 >= trailing.size()) {
+                throw new VmException("option " + opt + " needs a value (see vm:create --help)");
+            }
+            String value = trailing.get(++i);
+            try {
+                switch (opt) {
+                    case "-c", "--cpus" -> cpus = Integer.parseInt(value);
+                    case "-m", "--memory" -> memoryMib = Long.parseLong(value);
+                    case "-i", "--image" -> image = value;
+                    case "-k", "--kernel" -> kernel = value;
+                    case "-r", "--initrd" -> initrd = value;
+                    case "-l", "--cmdline" -> cmdline = value;
+                    default -> throw new VmException("unknown option or extra argument '" + opt + "' (see vm:create --help)");
+                }
+            } catch (NumberFormatException e) {
+                throw new VmException(opt + " takes a whole number, not '" + value + "'");
+            }
+        }
+    }
+
     @Override
     void run(PrintStream out) {
+        parseTrailing();
         if (image == null && kernel == null) {
             image = VmDefinition.IMAGE_DEMO;
         }

@@ -1,0 +1,127 @@
+package dev.celadon.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The celadon distribution as an operator meets it: started with bin/start, driven through its shell over SSH. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DistributionTest {
+
+    static KarafDistribution karaf;
+
+    static final List<String> BUNDLES = List.of("dev.celadon.hypervisor.api", "dev.celadon.hypervisor.core",
+            "dev.celadon.kvm", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
+            "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell");
+
+    @BeforeAll
+    static void start() throws Exception {
+        karaf = KarafDistribution.copyOfBuild();
+        karaf.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (karaf != null) {
+            karaf.close();
+            assertTrue(karaf.karafPids().isEmpty(), "a Karaf JVM was left running");
+        }
+    }
+
+    static void requireKvm() {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/kvm")), "skipped: /dev/kvm does not exist on this host");
+    }
+
+    @Test
+    @Order(1)
+    void everyCeladonBundleIsActiveAndTheFeatureInstalled() throws Exception {
+        String bundles = karaf.execute("bundle:list -s");
+        for (String bsn : BUNDLES) {
+            boolean active = bundles.lines().anyMatch(l -> l.contains(bsn) && l.contains("Active"));
+            assertTrue(active, bsn + " is not Active:\n" + bundles + "\n" + karaf.log());
+        }
+        String features = karaf.execute("feature:list -i");
+        assertTrue(features.lines().anyMatch(l -> l.startsWith("celadon ")), features);
+    }
+
+    @Test
+    @Order(2)
+    void sshListensOnLoopbackOnly() throws Exception {
+        String port = String.format("%04X", karaf.sshPort());
+        boolean found = false;
+        for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(file))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && f[1].endsWith(":" + port) && f[3].equals("0A")) { // 0A = LISTEN
+                    found = true;
+                    String addr = f[1].substring(0, f[1].indexOf(':'));
+                    assertTrue(addr.equals("0100007F") || addr.equals("00000000000000000000000001000000"),
+                            "SSH listens on " + addr + ", not loopback");
+                }
+            }
+        }
+        assertTrue(found, "no listening socket on the SSH port " + karaf.sshPort());
+    }
+
+    @Test
+    @Order(3)
+    void aDemoVmThroughTheShell() throws Exception {
+        requireKvm();
+        String created = karaf.execute("vm:create t1 --cpus 1 --memory 64 --image demo");
+        assertTrue(created.contains("VM t1 created"), created);
+        String again = karaf.execute("vm:create t1 --image demo");
+        assertTrue(again.contains("already exists"), again);
+        String bad = karaf.execute("vm:create t2 --cpus 0 --image demo");
+        assertTrue(bad.contains("at least 1 vCPU"), bad);
+
+        String started = karaf.execute("vm:start t1");
+        assertTrue(started.contains("running"), started + karaf.log());
+        karaf.awaitOutput("vm:log t1", "CELADON-DEMO cpus=1 mem_mib=64", 60);
+        karaf.awaitOutput("vm:log t1", "echo ready", 60);
+        karaf.execute("vm:send t1 hello karaf");
+        karaf.awaitOutput("vm:log t1", "echo: hello karaf", 60);
+
+        String info = karaf.execute("vm:info t1").toLowerCase(Locale.ROOT);
+        assertTrue(info.contains("running"), info);
+        assertTrue(info.contains("software-nested") || info.contains("hardware-assisted"), info);
+        String twice = karaf.execute("vm:start t1");
+        assertTrue(twice.contains("already running"), twice);
+
+        String stopped = karaf.execute("vm:stop t1");
+        assertTrue(stopped.contains("stopped"), stopped);
+        assertTrue(karaf.execute("vm:list").lines().anyMatch(l -> l.contains("t1") && l.contains("stopped")));
+    }
+
+    @Test
+    @Order(4)
+    void definitionsSurviveARestartAndACorruptOneIsNamed() throws Exception {
+        karaf.execute("vm:create keep --cpus 2 --memory 128 --image demo");
+        Path vms = karaf.home().resolve("data/celadon/vms");
+        Files.writeString(vms.resolve("broken.json"), "{ not json");
+
+        karaf.restart();
+
+        String list = karaf.execute("vm:list");
+        assertTrue(list.contains("keep"), list);
+        assertTrue(list.contains("Skipped definition broken.json"), list);
+        if (Files.exists(Path.of("/dev/kvm"))) {
+            assertTrue(list.contains("t1"), list);
+        }
+        String deleted = karaf.execute("vm:delete keep");
+        assertTrue(deleted.contains("deleted"), deleted);
+        assertFalse(Files.exists(vms.resolve("keep.json")));
+        assertEquals(0, karaf.execute("vm:list").lines().filter(l -> l.contains("keep")).count());
+    }
+}
