@@ -67,8 +67,8 @@ class DistributionTest {
                 if (f.length > 3 && f[1].endsWith(":" + port) && f[3].equals("0A")) { // 0A = LISTEN
                     found = true;
                     String addr = f[1].substring(0, f[1].indexOf(':'));
-                    assertTrue(addr.equals("0100007F") || addr.equals("00000000000000000000000001000000"),
-                            "SSH listens on " + addr + ", not loopback");
+                    assertTrue(addr.equals("0100007F") || addr.equals("00000000000000000000000001000000") || addr.equals("0000000000000000FFFF00000100007F"),
+                            "SSH listens on " + addr + ", not loopback (127.0.0.1, ::1 or ::ffff:127.0.0.1)");
                 }
             }
         }
