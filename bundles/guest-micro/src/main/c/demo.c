@@ -182,7 +182,8 @@ void main(const struct hvm_start_info *si)
         printf("no ACPI tables\n");
         cpus = 1;
     }
-    printf("CELADON-DEMO cpus=%d mem_mib=%lu\n", cpus, ram >> 20);
+    /* Rounded: the loader reserves the ACPI tables' 128 KiB out of the RAM map. */
+    printf("CELADON-DEMO cpus=%d mem_mib=%lu\n", cpus, (ram + (1UL << 19)) >> 20);
     u32 bsp = lapic_id();
     print_lock();
     printf("vcpu %u up\n", bsp);
