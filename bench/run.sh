@@ -26,7 +26,7 @@ if [ ! -f "$ELF" ] || [ ! -f bench/target/dev.celadon.bench-0.1.0-SNAPSHOT.jar ]
   mvn -B -q install -DskipTests
 fi
 gcc -O2 -o "$OUT/kvm-loop" bench/kvm-loop.c
-mvn -B -q -f bench/pom.xml dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
+mvn -B -q -f bench/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/classpath.txt" >/dev/null
 CP="bench/target/classes:$(cat "$OUT/classpath.txt")"
 
 rate() { sed -n 's/.*exits_per_sec=\([0-9.]*\).*/\1/p' | tail -n 1; }
@@ -62,7 +62,7 @@ for _ in $(seq "$RUNS"); do
   awk -v n="$((COUNT - SMALL))" -v a="$t1" -v b="$t2" 'BEGIN { printf "%.0f\n", n / (b - a) }' >> "$OUT/qemu.txt"
 done
 
-stats() { sort -n "$1" | awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.0f %.0f %.0f", m, v[1], v[NR]}'; }
+stats() { sort -n "$1" | awk '{v[NR]=$1} END {m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%.0f %.0f %.0f\n", m, v[1], v[NR]}'; }
 read -r CM CMIN CMAX < <(stats "$OUT/celadon.txt")
 read -r QM QMIN QMAX < <(stats "$OUT/qemu.txt")
 read -r LM LMIN LMAX < <(stats "$OUT/c.txt")
