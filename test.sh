@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/prerequisites.sh
 celadon_prerequisites
-java -version 2>&1 | head -1
-mvn -v | head -1
+java -version 2>&1 | sed -n 1p
+mvn -B -v | sed -n 1p
 celadon_kvm_report
 exec mvn -B install "$@"
