@@ -99,24 +99,25 @@ static void send_ipi(u32 apic, u32 low)
     mmio_write32(LAPIC + 0x300, low);
 }
 
-/* One AP at a time: they share a small boot stack until they reach long mode and take their own. */
+/*
+ * INIT-SIPI-SIPI to all processors but this one at once (the "all excluding self" shorthand, as PC firmware
+ * does). Addressing each AP by its APIC ID is what Linux does, but under kvm_pvm an INIT or SIPI sent that
+ * way to the second vCPU of a two-vCPU VM never arrived, while the broadcast does. The APs then start
+ * together; each takes its own stack by an atomic counter (see smp.S).
+ */
 static void start_aps(u32 bsp)
 {
+    (void)bsp;
     memcpy((void *)TRAMPOLINE, trampoline_image, trampoline_image_end - trampoline_image);
-    for (int i = 0; i < ncpus; i++) {
-        if (apic_ids[i] == bsp)
-            continue;
-        int before = vcpus_up;
-        send_ipi(apic_ids[i], 0x4500);              /* INIT, assert */
-        spin_cycles(10000000);
-        send_ipi(apic_ids[i], 0x4600 | (TRAMPOLINE >> 12)); /* STARTUP */
-        spin_cycles(1000000);
-        if (vcpus_up == before)
-            send_ipi(apic_ids[i], 0x4600 | (TRAMPOLINE >> 12));
-        u64 t = rdtsc();
-        while (vcpus_up == before && rdtsc() - t < 20000000000UL)
-            cpu_relax();
-    }
+    send_ipi(0, 0xC4500);                               /* INIT, assert, all excluding self */
+    spin_cycles(10000000);
+    send_ipi(0, 0xC4600 | (TRAMPOLINE >> 12));          /* STARTUP */
+    spin_cycles(1000000);
+    if (vcpus_up < ncpus)
+        send_ipi(0, 0xC4600 | (TRAMPOLINE >> 12));      /* the second SIPI of the MP protocol */
+    u64 t = rdtsc();
+    while (vcpus_up < ncpus && rdtsc() - t < 20000000000UL)
+        cpu_relax();
 }
 
 void uart_interrupt(void)

@@ -11,8 +11,19 @@ ap_entry32:
     mov %ax, %ds
     mov %ax, %es
     mov %ax, %ss
-    mov $ap_boot_stack_top, %esp  /* shared: the BSP starts one AP at a time */
-    call enter_long_mode
+    /* No stack until long mode: the APs run this at the same time. */
+    mov %cr4, %eax
+    or $0x20, %eax              /* PAE */
+    mov %eax, %cr4
+    mov $pml4, %eax
+    mov %eax, %cr3
+    mov $0xC0000080, %ecx       /* EFER */
+    rdmsr
+    or $0x100, %eax             /* LME */
+    wrmsr
+    mov %cr0, %eax
+    or $0x80000001, %eax        /* PG, PE */
+    mov %eax, %cr0
     ljmp $0x10, $ap_entry64
 
     .code64
@@ -85,9 +96,6 @@ ap_next:
     .long 1
 
     .bss
-    .align 16
-    .skip 1024
-ap_boot_stack_top:
     .align 16
     .globl ap_stacks
 ap_stacks:

@@ -101,6 +101,7 @@ gdt_ptr:
 
     .bss
     .align 4096
+    .globl pml4
 pml4:
     .skip 4096
 pdpt:

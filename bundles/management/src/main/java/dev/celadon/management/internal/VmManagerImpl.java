@@ -98,7 +98,7 @@ public final class VmManagerImpl implements VmManager {
                 boolean hardware = "hardware-assisted".equals(partitions.backendInfo().get("virtualization"));
                 VmDefinition d = hardware
                         ? new VmDefinition("demo", 2, 1024, VmDefinition.IMAGE_LINUX, null, null, null)
-                        : new VmDefinition("demo", 4, 256, VmDefinition.IMAGE_DEMO, null, null, null);
+                        : new VmDefinition("demo", 2, 256, VmDefinition.IMAGE_DEMO, null, null, null);
                 create(d);
             }
             start("demo");

@@ -94,6 +94,7 @@ class DemoGuestTest {
         manager.start("b");
         awaitConsole(manager, "a", "echo ready", 30);
         awaitConsole(manager, "b", "echo ready", 30);
+        assertTrue(console(manager, "b").contains("all 2 vcpus up"), console(manager, "b"));
 
         manager.stop("a");
 
