@@ -165,6 +165,10 @@ static void echo(u32 bsp)
             if (len) {
                 line[len] = 0;
                 printf("echo: %s\n", line);
+                if (len == 8 && !memcmp(line, "poweroff", 8)) {
+                    printf("powering off\n");
+                    outb(0x600, 0x34); /* FADT sleep control: SLP_EN | SLP_TYP 5 (S5) */
+                }
                 len = 0;
             }
         } else if (len < 200) {

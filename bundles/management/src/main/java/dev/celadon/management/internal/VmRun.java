@@ -5,6 +5,7 @@ import dev.celadon.guest.linux.acpi.AcpiConfig;
 import dev.celadon.guest.linux.acpi.AcpiImage;
 import dev.celadon.guest.linux.acpi.AcpiTables;
 import dev.celadon.guest.linux.acpi.SerialPortDevice;
+import dev.celadon.guest.linux.acpi.SleepControl;
 import dev.celadon.hypervisor.api.MemoryLayout;
 import dev.celadon.hypervisor.api.MemoryRegion;
 import dev.celadon.hypervisor.api.Partition;
@@ -47,6 +48,7 @@ final class VmRun {
                     List.of(new SerialPortDevice("COM1", Uart16550.COM1_BASE, Uart16550.COM1_IRQ))), ACPI_BASE);
             p.memory().write(acpi.baseAddress(), acpi.bytes());
             uart = Uart16550.attach(p, Uart16550.COM1_BASE, Uart16550.COM1_IRQ, console);
+            SleepControl.attach(p); // the guest's ACPI poweroff; registrations end with the partition
             LoadedImage loaded = loader.load(p.memory(), new BootRequest(image.kernel(), image.initrd(),
                     image.cmdline(), acpi.rsdpAddress(), new MemoryRegion(ACPI_BASE, ACPI_SIZE)));
             VmRun run = new VmRun(p, uart);

@@ -72,6 +72,22 @@ class DemoGuestTest {
     }
 
     @Test
+    void theGuestPowersItselfOffThroughAcpi() throws Exception {
+        manager.create(new VmDefinition("off", 2, 64, "demo", null, null, null));
+        manager.start("off");
+        awaitConsole(manager, "off", "echo ready", 30);
+        manager.console("off").type("poweroff\n".getBytes(StandardCharsets.US_ASCII));
+        awaitConsole(manager, "off", "powering off", 30);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (manager.info("off").state() != VmState.STOPPED && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(VmState.STOPPED, manager.info("off").state(), manager.info("off").toString());
+        assertEquals(null, manager.info("off").failureReason());
+        assertTrue(Host.threadsNamed("celadon-off-vcpu").isEmpty(), "vCPU threads left after poweroff");
+    }
+
+    @Test
     void sixVcpusAndSixGibibytes() throws Exception {
         manager.create(new VmDefinition("big", 6, 6144, "demo", null, null, null));
         manager.start("big");

@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class CorePartition implements Partition, ExitHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(CorePartition.class);
+    /** The partition whose exit this thread is handling, so a device asking for a stop is not joined by itself. */
+    private static final ThreadLocal<CorePartition> IN_EXIT = new ThreadLocal<>();
 
     private final PartitionConfig config;
     private final InterceptRouter router = new InterceptRouter();
@@ -130,6 +132,14 @@ final class CorePartition implements Partition, ExitHandler {
 
     @Override
     public void stop() {
+        if (IN_EXIT.get() == this) {
+            // A device on this partition's own vCPU thread (the guest powering off): stop from elsewhere.
+            backend.requestStop();
+            Thread t = new Thread(() -> release(PartitionState.STOPPED), "celadon-" + name() + "-teardown");
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
         release(PartitionState.STOPPED);
     }
 
@@ -199,61 +209,79 @@ final class CorePartition implements Partition, ExitHandler {
     @Override
     public int portRead(VirtualProcessor vp, int port, int size) {
         try {
+            IN_EXIT.set(this);
             return router.portRead(vp, port, size);
         } catch (RuntimeException e) {
             fail(String.format("device failed on IN from port 0x%x: %s", port, e));
             return -1;
+        } finally {
+            IN_EXIT.remove();
         }
     }
 
     @Override
     public void portWrite(VirtualProcessor vp, int port, int size, int value) {
         try {
+            IN_EXIT.set(this);
             router.portWrite(vp, port, size, value);
         } catch (RuntimeException e) {
             fail(String.format("device failed on OUT to port 0x%x: %s", port, e));
+        } finally {
+            IN_EXIT.remove();
         }
     }
 
     @Override
     public long mmioRead(VirtualProcessor vp, long address, int size) {
         try {
+            IN_EXIT.set(this);
             return router.mmioRead(vp, address, size);
         } catch (RuntimeException e) {
             fail(String.format("device failed on MMIO read at 0x%x: %s", address, e));
             return -1;
+        } finally {
+            IN_EXIT.remove();
         }
     }
 
     @Override
     public void mmioWrite(VirtualProcessor vp, long address, int size, long value) {
         try {
+            IN_EXIT.set(this);
             router.mmioWrite(vp, address, size, value);
         } catch (RuntimeException e) {
             fail(String.format("device failed on MMIO write at 0x%x: %s", address, e));
+        } finally {
+            IN_EXIT.remove();
         }
     }
 
     @Override
     public long msrRead(VirtualProcessor vp, int msr) {
         try {
+            IN_EXIT.set(this);
             return router.msrRead(vp, msr);
         } catch (GeneralProtectionFault e) {
             throw e;
         } catch (RuntimeException e) {
             fail(String.format("device failed on rdmsr 0x%x: %s", msr, e));
             return 0;
+        } finally {
+            IN_EXIT.remove();
         }
     }
 
     @Override
     public void msrWrite(VirtualProcessor vp, int msr, long value) {
         try {
+            IN_EXIT.set(this);
             router.msrWrite(vp, msr, value);
         } catch (GeneralProtectionFault e) {
             throw e;
         } catch (RuntimeException e) {
             fail(String.format("device failed on wrmsr 0x%x: %s", msr, e));
+        } finally {
+            IN_EXIT.remove();
         }
     }
 
