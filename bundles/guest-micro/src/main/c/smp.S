@@ -1,3 +1,4 @@
+#include "longmode.h"
 /*
  * Multiprocessor and interrupt support for the demo guest: the real-mode trampoline application
  * processors start in (copied to 0x8000 by the BSP, SIPI vector 0x08), their way to long mode, and the
@@ -11,19 +12,7 @@ ap_entry32:
     mov %ax, %ds
     mov %ax, %es
     mov %ax, %ss
-    /* No stack until long mode: the APs run this at the same time. */
-    mov %cr4, %eax
-    or $0x20, %eax              /* PAE */
-    mov %eax, %cr4
-    mov $pml4, %eax
-    mov %eax, %cr3
-    mov $0xC0000080, %ecx       /* EFER */
-    rdmsr
-    or $0x100, %eax             /* LME */
-    wrmsr
-    mov %cr0, %eax
-    or $0x80000001, %eax        /* PG, PE */
-    mov %eax, %cr0
+    ENTER_LONG_MODE             /* no stack: the APs run this at the same time */
     ljmp $0x10, $ap_entry64
 
     .code64

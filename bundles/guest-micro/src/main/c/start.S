@@ -3,6 +3,8 @@
  * identity paging with 2 MiB pages over the first 64 GiB (all RAM of our test guests and the APIC hole),
  * long mode, a stack, then main(start_info).
  */
+#include "longmode.h"
+
 #define PD_PAGES 64
 
     .section .note.Xen, "a", @note
@@ -53,25 +55,8 @@ pvh_start:
     inc %ecx
     cmp $(PD_PAGES * 512), %ecx
     jne 3b
-    call enter_long_mode
+    ENTER_LONG_MODE
     ljmp $0x10, $long_entry
-
-/* Shared by the BSP and the APs: PAE, CR3, EFER.LME, paging. */
-    .globl enter_long_mode
-enter_long_mode:
-    mov %cr4, %eax
-    or $0x20, %eax              /* PAE */
-    mov %eax, %cr4
-    mov $pml4, %eax
-    mov %eax, %cr3
-    mov $0xC0000080, %ecx       /* EFER */
-    rdmsr
-    or $0x100, %eax             /* LME */
-    wrmsr
-    mov %cr0, %eax
-    or $0x80000001, %eax        /* PG, PE */
-    mov %eax, %cr0
-    ret
 
     .code64
 long_entry:
