@@ -8,7 +8,12 @@ cd "$(dirname "$0")"
 celadon_prerequisites
 celadon_kvm_report
 ASSEMBLY=karaf-assembly/target/assembly
-if [ "${1:-}" = "--rebuild" ] || [ ! -x "$ASSEMBLY/bin/karaf" ]; then
+stale() {
+  # Any source changed since the distribution was assembled?
+  [ -n "$(find pom.xml bundles features karaf-assembly/pom.xml karaf-assembly/src -newer "$ASSEMBLY/etc/config.properties" \
+      -type f -not -path '*/target/*' 2>/dev/null | head -1)" ]
+}
+if [ "${1:-}" = "--rebuild" ] || [ ! -x "$ASSEMBLY/bin/karaf" ] || stale; then
   echo "Building Celadon (mvn install -DskipTests)..."
   mvn -B -q install -DskipTests
 fi
