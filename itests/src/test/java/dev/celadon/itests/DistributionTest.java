@@ -104,8 +104,54 @@ class DistributionTest {
         assertTrue(karaf.execute("vm:list").lines().anyMatch(l -> l.contains("t1") && l.contains("stopped")));
     }
 
+    /** Bundles come and go at runtime: taking the KVM backend away powers its VMs off and leaves no vCPU thread. */
     @Test
     @Order(4)
+    void theKvmBackendCanBeStoppedAndStartedWhileAVmRuns() throws Exception {
+        requireKvm();
+        karaf.execute("vm:create hot --cpus 2 --memory 64 --image demo");
+        karaf.execute("vm:start hot");
+        karaf.awaitOutput("vm:log hot", "echo ready", 60);
+        assertTrue(vcpuThreads() > 0, "a running VM has vCPU threads");
+
+        String stopped = karaf.execute("bundle:stop dev.celadon.kvm");
+        assertFalse(stopped.contains("Error"), stopped);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (vcpuThreads() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals(0, vcpuThreads(), "vCPU threads left after the backend went away");
+
+        karaf.execute("bundle:start dev.celadon.kvm");
+        karaf.awaitOutput("vm:list", "hot", 60);
+        String started = karaf.execute("vm:start hot");
+        assertTrue(started.contains("running"), started + karaf.log());
+        karaf.awaitOutput("vm:log hot", "all 2 vcpus up", 60);
+        karaf.execute("vm:stop hot");
+        karaf.execute("vm:delete hot");
+    }
+
+    /** vCPU threads of the Karaf JVM, counted from /proc (outside the JVM). */
+    static long vcpuThreads() throws Exception {
+        long n = 0;
+        for (long pid : karaf.karafPids()) {
+            try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        if (Files.readString(t.resolve("comm")).startsWith("celadon-")) {
+                            n++;
+                        }
+                    } catch (java.io.IOException gone) {
+                        // the thread ended while we looked
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
+    @Order(5)
     void definitionsSurviveARestartAndACorruptOneIsNamed() throws Exception {
         karaf.execute("vm:create keep --cpus 2 --memory 128 --image demo");
         Path vms = karaf.home().resolve("data/celadon/vms");
