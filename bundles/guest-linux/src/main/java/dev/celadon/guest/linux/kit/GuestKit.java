@@ -28,11 +28,13 @@ public final class GuestKit {
     /**
      * console=ttyS0: COM1 is the console. earlyprintk: see the earliest boot on COM1 too. panic=-1: reboot
      * (which ends the VM) at once on panic instead of hanging. The rest keep the kernel off CPU features a
-     * VMM may not virtualize fully (on a software-nested KVM the guest sees the host's CPUID whatever we set):
-     * noxsave (xrstor cannot be emulated), nofsgsbase, nopku, nopcid, noinvpcid.
+     * VMM may not virtualize fully (on a software-nested KVM the guest sees the host's CPUID whatever we set,
+     * and its instruction emulator runs the kernel): noxsave (xrstor cannot be emulated), nofsgsbase, nopku,
+     * nopcid, noinvpcid, and clearcpuid=cx16,smap,smep (lock cmpxchg16b in SLUB and clac/stac cannot be
+     * emulated; seen here: "emulation failure ... f0 48 0f c7" without it).
      */
-    public static final String DEFAULT_CMDLINE =
-            "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 noxsave nofsgsbase nopku nopcid noinvpcid";
+    public static final String DEFAULT_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 noxsave "
+            + "nofsgsbase nopku nopcid noinvpcid clearcpuid=cx16,smap,smep";
 
     static final String MANIFEST = "kit.properties";
     private final Path cacheRoot;
@@ -143,7 +145,7 @@ public final class GuestKit {
             return Optional.empty();
         }
         return Optional.of(new GuestKitImage(p.getProperty("release"), dir.resolve("vmlinuz"),
-                dir.resolve("initramfs.cpio.gz"), p.getProperty("cmdline", DEFAULT_CMDLINE),
+                dir.resolve("initramfs.cpio.gz"), DEFAULT_CMDLINE, // the current default, not the one cached
                 Arrays.asList(p.getProperty("modules", "").split(","))));
     }
 
