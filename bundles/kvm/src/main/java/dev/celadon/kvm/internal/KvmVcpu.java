@@ -148,6 +148,7 @@ final class KvmVcpu implements VirtualProcessor {
         regs.clear();
         regs.setLong(Register.RIP.ordinal() * 8L, boot.rip());
         regs.setLong(Register.RSP.ordinal() * 8L, boot.rsp());
+        regs.setLong(Register.RAX.ordinal() * 8L, boot.rax());
         regs.setLong(Register.RBX.ordinal() * 8L, boot.rbx());
         regs.setLong(Register.RSI.ordinal() * 8L, boot.rsi());
         regs.setLong(Register.RFLAGS.ordinal() * 8L, 2);

@@ -7,9 +7,16 @@ package dev.celadon.hypervisor.api.backend;
  *                protocol entry, with identity page tables at {@code cr3} built by the loader
  * @param gdtBase guest-physical address of a GDT whose code and data descriptors are at {@code codeSelector}
  *                and {@code dataSelector} (the guest may reload its segments from it)
+ * @param rax     the accumulator at entry (multiboot's magic 0x2BADB002; 0 for PVH and Linux)
  */
-public record BootState(Mode mode, long rip, long rsp, long rbx, long rsi, long cr3,
+public record BootState(Mode mode, long rip, long rsp, long rax, long rbx, long rsi, long cr3,
                         long gdtBase, int gdtLimit, int codeSelector, int dataSelector) {
+
+    /** An entry state with RAX = 0 (PVH, Linux). */
+    public BootState(Mode mode, long rip, long rsp, long rbx, long rsi, long cr3,
+                     long gdtBase, int gdtLimit, int codeSelector, int dataSelector) {
+        this(mode, rip, rsp, 0, rbx, rsi, cr3, gdtBase, gdtLimit, codeSelector, dataSelector);
+    }
 
     public enum Mode { PROTECTED_32, LONG_64 }
 
