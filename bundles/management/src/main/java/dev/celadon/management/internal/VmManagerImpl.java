@@ -151,14 +151,13 @@ public final class VmManagerImpl implements VmManager {
 
     private void checkHostLimits(VmDefinition d) {
         Map<String, String> host = partitions.backendInfo();
-        if (!"yes".equals(host.get("available"))) {
-            return; // limits unknown; starting will fail with the backend's reason
-        }
-        int maxVps = parseInt(host.get("max-vps"), 255);
+        // An unavailable backend reports no limits; the architectural ones (8-bit APIC IDs) still hold.
+        boolean known = "yes".equals(host.get("available"));
+        int maxVps = known ? parseInt(host.get("max-vps"), 255) : 255;
         if (d.cpus() > maxVps) {
             throw new VmException(d.cpus() + " vCPUs requested; this host allows at most " + maxVps);
         }
-        long maxMib = parseLong(host.get("max-memory-mib"), Long.MAX_VALUE);
+        long maxMib = known ? parseLong(host.get("max-memory-mib"), Long.MAX_VALUE) : Long.MAX_VALUE;
         long hostMib = hostMemoryMib();
         if (d.memoryMib() > maxMib) {
             throw new VmException(d.memoryMib() + " MiB requested; the backend allows at most " + maxMib + " MiB");
