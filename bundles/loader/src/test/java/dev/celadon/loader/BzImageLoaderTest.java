@@ -220,7 +220,7 @@ class BzImageLoaderTest {
     static void assertRefused(byte[] image, String message) {
         LoaderException d = assertThrows(LoaderException.class, () -> ImageFormat.detect(image));
         assertTrue(d.getMessage().contains(message), d.getMessage());
-        assertTrue(d.getMessage().startsWith("not an ELF (PVH) or bzImage kernel: "), d.getMessage());
+        assertTrue(d.getMessage().startsWith(ImageFormat.NOT_BOOTABLE), d.getMessage());
         ArrayGuestMemory mem = ArrayGuestMemory.of(64 * MIB);
         assertThrows(LoaderException.class, () -> new KernelLoader().load(mem, BootRequest.of(image, null, "")));
         assertEquals(0, mem.writes);

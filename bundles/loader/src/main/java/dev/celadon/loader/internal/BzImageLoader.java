@@ -4,6 +4,7 @@ import dev.celadon.hypervisor.api.GuestMemory;
 import dev.celadon.hypervisor.api.backend.BootState;
 import dev.celadon.loader.BootRequest;
 import dev.celadon.loader.ImageFormat;
+import dev.celadon.loader.KernelFile;
 import dev.celadon.loader.LoadedImage;
 import dev.celadon.loader.LoaderException;
 
@@ -25,14 +26,14 @@ public final class BzImageLoader {
     }
 
     public LoadedImage load(GuestMemory memory, BootRequest request) {
-        byte[] image = request.kernel();
-        SetupHeader hdr = SetupHeader.parse(image);
+        KernelFile image = request.kernel();
+        SetupHeader hdr = SetupHeader.parse(image.head(), image.size());
 
         Placement.requireLowMemory(memory, LowMemory.CMDLINE + LowMemory.CMDLINE_MAX);
         Placement.requireRam(memory, LowMemory.PAGE_TABLES, LowMemory.PAGE_TABLES_END - LowMemory.PAGE_TABLES,
                 "the boot page tables");
         int kernelOffset = hdr.kernelOffset();
-        int kernelSize = image.length - kernelOffset;
+        long kernelSize = image.size() - kernelOffset;
         long load;
         if (hdr.relocatable()) {
             load = Placement.alignUp(Math.max(hdr.prefAddress(), LowMemory.KERNEL_DEFAULT), hdr.kernelAlignment());
@@ -51,11 +52,11 @@ public final class BzImageLoader {
         if (map.size() > BootParams.E820_MAX) {
             throw new LoaderException("memory map has " + map.size() + " entries, boot_params holds " + BootParams.E820_MAX);
         }
-        byte[] initrd = request.initrd();
+        KernelFile initrd = request.initrd() == null || request.initrd().size() == 0 ? null : request.initrd();
         long initrdAddr = 0;
-        if (initrd != null && initrd.length > 0) {
+        if (initrd != null) {
             long top = Math.min(hdr.initrdAddrMax() + 1, LowMemory.LOW_RAM_TOP);
-            initrdAddr = Placement.highest(memory, initrd.length, Placement.alignUp(load + footprint, LowMemory.PAGE),
+            initrdAddr = Placement.highest(memory, initrd.size(), Placement.alignUp(load + footprint, LowMemory.PAGE),
                     top, "initrd");
         }
 
@@ -65,20 +66,20 @@ public final class BzImageLoader {
         bp.set16(SetupHeader.HEAP_END_PTR, HEAP_END);
         bp.set32(SetupHeader.CMD_LINE_PTR, LowMemory.CMDLINE);
         bp.set32(BootParams.EXT_CMD_LINE_PTR, 0);
-        if (initrd != null && initrd.length > 0) {
+        if (initrd != null) {
             bp.set32(SetupHeader.RAMDISK_IMAGE, initrdAddr & 0xffff_ffffL);
-            bp.set32(SetupHeader.RAMDISK_SIZE, initrd.length & 0xffff_ffffL);
+            bp.set32(SetupHeader.RAMDISK_SIZE, initrd.size() & 0xffff_ffffL);
             bp.set32(BootParams.EXT_RAMDISK_IMAGE, initrdAddr >>> 32);
-            bp.set32(BootParams.EXT_RAMDISK_SIZE, (long) initrd.length >>> 32);
+            bp.set32(BootParams.EXT_RAMDISK_SIZE, initrd.size() >>> 32);
         }
         if (hdr.version() >= 0x020E) {
             bp.set64(BootParams.ACPI_RSDP_ADDR, request.rsdpAddress());
         }
         bp.e820(map);
 
-        memory.write(load, image, kernelOffset, kernelSize);
-        if (initrd != null && initrd.length > 0) {
-            memory.write(initrdAddr, initrd);
+        image.copyTo(memory, load, kernelOffset, kernelSize);
+        if (initrd != null) {
+            initrd.copyTo(memory, initrdAddr, 0, initrd.size());
         }
         memory.write(LowMemory.CMDLINE, cmdline);
         memory.write(LowMemory.BOOT_PARAMS, bp.b);
@@ -90,7 +91,7 @@ public final class BzImageLoader {
         String summary = String.format("bzImage (boot protocol %d.%02d): kernel %d bytes at 0x%x (init_size %d), "
                         + "entry 0x%x, boot_params 0x%x, initrd %s, cmdline %d bytes", hdr.version() >> 8,
                 hdr.version() & 0xff, kernelSize, load, hdr.initSize(), state.rip(), LowMemory.BOOT_PARAMS,
-                initrd == null || initrd.length == 0 ? "none" : initrd.length + " bytes at " + Bytes.hex(initrdAddr),
+                initrd == null ? "none" : initrd.size() + " bytes at " + Bytes.hex(initrdAddr),
                 cmdline.length - 1);
         return new LoadedImage(ImageFormat.BZIMAGE, state, summary);
     }

@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.Component;
 public final class KernelLoader implements GuestLoader {
     private final PvhLoader pvh = new PvhLoader();
     private final BzImageLoader bzImage = new BzImageLoader();
+    private final MultibootLoader multiboot = new MultibootLoader();
 
     public KernelLoader() {
     }
@@ -24,6 +25,7 @@ public final class KernelLoader implements GuestLoader {
             return switch (ImageFormat.detect(request.kernel())) {
                 case PVH_ELF -> pvh.load(memory, request);
                 case BZIMAGE -> bzImage.load(memory, request);
+                case MULTIBOOT -> multiboot.load(memory, request);
             };
         } catch (GuestMemoryException e) {
             // The loaders check RAM first; this is the backstop for a memory whose regions() and accessors disagree.

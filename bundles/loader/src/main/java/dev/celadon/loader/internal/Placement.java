@@ -5,6 +5,9 @@ import dev.celadon.hypervisor.api.MemoryRegion;
 import dev.celadon.loader.LoaderException;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /** Checks and address choices both loaders share; all run before the first write to guest memory. */
 final class Placement {
@@ -57,6 +60,33 @@ final class Placement {
                     + Bytes.hex(floor) + " and " + Bytes.hex(top) + " (" + describe(memory) + ")");
         }
         return best;
+    }
+
+    /**
+     * The lowest page-aligned address at or above {@code floor} where {@code size} bytes fit in one RAM region
+     * below {@code top} (exclusive) without touching any of the {@code avoid} ranges ({start, end} pairs); -1 if
+     * there is none.
+     */
+    static long lowest(GuestMemory memory, long size, long floor, long top, List<long[]> avoid) {
+        List<MemoryRegion> regions = new ArrayList<>(memory.regions());
+        regions.sort(Comparator.comparingLong(MemoryRegion::base));
+        for (MemoryRegion r : regions) {
+            long end = Math.min(r.end(), top);
+            long addr = alignUp(Math.max(floor, r.base()), LowMemory.PAGE);
+            while (addr + size <= end) {
+                long next = -1;
+                for (long[] a : avoid) {
+                    if (addr < a[1] && addr + Math.max(size, 1) > a[0]) {
+                        next = Math.max(next, alignUp(a[1], LowMemory.PAGE));
+                    }
+                }
+                if (next < 0) {
+                    return addr;
+                }
+                addr = next;
+            }
+        }
+        return -1;
     }
 
     static long alignUp(long v, long align) {

@@ -1,5 +1,6 @@
 package dev.celadon.loader.internal;
 
+import dev.celadon.loader.ImageFormat;
 import dev.celadon.loader.LoaderException;
 
 import java.util.Arrays;
@@ -38,8 +39,6 @@ public final class SetupHeader {
     public static final int LOADED_HIGH = 0x01;
     public static final int CAN_USE_HEAP = 0x80;
 
-    private static final String NOT_BOOTABLE = "not an ELF (PVH) or bzImage kernel: ";
-
     private final byte[] header;
     private final int setupSects;
     private final int version;
@@ -55,7 +54,22 @@ public final class SetupHeader {
                 || b.length >= HEADER + 4 && Bytes.u32(b, HEADER) == MAGIC_HDRS;
     }
 
-    public static SetupHeader parse(byte[] b) {
+    /** "HdrS" at 0x202: the Linux boot protocol 2.00+, whatever else the file is (QEMU checks this first too). */
+    public static boolean hasHdrS(byte[] b) {
+        return b.length >= HEADER + 4 && Bytes.u32(b, HEADER) == MAGIC_HDRS;
+    }
+
+    public static SetupHeader parse(byte[] image) {
+        return parse(image, image.length);
+    }
+
+    /**
+     * Parses the setup header from the start of the file.
+     *
+     * @param b        at least the first {@link #MIN_END} bytes of the file (the head is enough)
+     * @param fileSize the whole file's size, for the truncation checks
+     */
+    public static SetupHeader parse(byte[] b, long fileSize) {
         require(b.length >= MIN_END, "truncated bzImage: " + b.length + " bytes, shorter than the setup header");
         require(Bytes.u32(b, HEADER) == MAGIC_HDRS, "no \"HdrS\" setup header magic (boot protocol before 2.00)");
         require(Bytes.u16(b, BOOT_FLAG) == 0xAA55, "bzImage boot_flag is not 0xAA55");
@@ -67,16 +81,16 @@ public final class SetupHeader {
                 + " in xloadflags 0x" + Integer.toHexString(xloadflags) + "): a 32-bit-only kernel");
         // The header ends at 0x202 + the jump offset in the byte at 0x201.
         int end = HEADER + Bytes.u8(b, JUMP + 1);
-        require(end >= MIN_END && end <= 0x290, "bzImage setup header length " + Bytes.hex(end) + " out of range");
+        require(end >= MIN_END && end <= 0x290 && end <= b.length, "bzImage setup header length " + Bytes.hex(end) + " out of range");
         int setupSects = Bytes.u8(b, SETUP_SECTS);
         if (setupSects == 0) {
             setupSects = 4; // boot protocol: 0 means 4
         }
         long kernelOffset = (setupSects + 1L) * 512;
-        require(kernelOffset < b.length, "truncated bzImage: " + b.length + " bytes, setup code alone is "
+        require(kernelOffset < fileSize, "truncated bzImage: " + fileSize + " bytes, setup code alone is "
                 + kernelOffset);
         long sys = Bytes.u32(b, SYSSIZE) * 16;
-        long kernelSize = b.length - kernelOffset;
+        long kernelSize = fileSize - kernelOffset;
         require(sys > 0 && sys <= kernelSize, "truncated bzImage: syssize says " + sys
                 + " bytes of protected-mode kernel, the file has " + kernelSize);
         long align = Bytes.u32(b, KERNEL_ALIGNMENT);
@@ -134,7 +148,7 @@ public final class SetupHeader {
 
     private static void require(boolean ok, String what) {
         if (!ok) {
-            throw new LoaderException(NOT_BOOTABLE + what);
+            throw new LoaderException(ImageFormat.NOT_BOOTABLE + what);
         }
     }
 }
