@@ -11,10 +11,24 @@ import java.util.regex.Pattern;
  * @param kernel  path of a kernel file (PVH ELF or bzImage); an alternative to {@code image}
  * @param initrd  path of an initial ramdisk, optional
  * @param cmdline kernel command line, optional (the linux image has a default)
+ * @param backend the backend to run on ({@code kvm}, {@code emulator}, ...); null or {@code auto}: KVM where it is
+ *                usable, the emulator otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmDefinition(String name, int cpus, long memoryMib, String image, String kernel, String initrd,
-                           String cmdline) {
+                           String cmdline, String backend) {
+
+    public static final String BACKEND_AUTO = "auto";
+    /** vCPUs beyond this are refused before any backend is asked (8-bit APIC IDs). */
+    public static final int MAX_CPUS = 255;
+    /** Memory beyond this (1 TiB) is refused before any backend is asked; sizes in bytes cannot overflow. */
+    public static final long MAX_MEMORY_MIB = 1L << 20;
+
+    /** A definition on the automatically chosen backend. */
+    public VmDefinition(String name, int cpus, long memoryMib, String image, String kernel, String initrd,
+                        String cmdline) {
+        this(name, cpus, memoryMib, image, kernel, initrd, cmdline, null);
+    }
 
     public static final String IMAGE_LINUX = "linux";
     public static final String IMAGE_DEMO = "demo";
@@ -29,13 +43,28 @@ public record VmDefinition(String name, int cpus, long memoryMib, String image, 
         if (cpus < 1) {
             throw new VmException("a VM needs at least 1 vCPU, got " + cpus);
         }
+        if (cpus > MAX_CPUS) {
+            throw new VmException(cpus + " vCPUs requested; a VM has at most " + MAX_CPUS);
+        }
         if (memoryMib < 16) {
             throw new VmException("a VM needs at least 16 MiB of memory, got " + memoryMib + " MiB");
+        }
+        if (memoryMib > MAX_MEMORY_MIB) {
+            throw new VmException(memoryMib + " MiB of memory requested; a VM has at most " + MAX_MEMORY_MIB + " MiB");
+        }
+        if (backend != null && !backend.matches("[a-z][a-z0-9-]{0,31}")) {
+            throw new VmException("invalid backend name '" + backend + "': use auto, kvm, emulator or another "
+                    + "backend's name");
         }
         if ((image == null) == (kernel == null)) {
             throw new VmException(image == null ? "give an image (--image demo|linux|FILE) or a kernel (--kernel FILE)"
                     : "give either --image or --kernel, not both");
         }
+    }
+
+    /** The backend asked for: {@code auto} when none is named. */
+    public String backendOrAuto() {
+        return backend == null || backend.isBlank() ? BACKEND_AUTO : backend;
     }
 
     /** What the VM boots, for listings. */

@@ -28,6 +28,9 @@ public interface VmManager {
     /** Images {@code --image} accepts by name (micro-guests and {@code linux}). */
     List<String> imageNames();
 
+    /** What --backend accepts: {@code auto} and the name of every backend present. */
+    List<String> backendNames();
+
     /** Host and backend facts: backend, virtualization (hardware-assisted or software-nested), limits. */
     Map<String, String> hostInfo();
 

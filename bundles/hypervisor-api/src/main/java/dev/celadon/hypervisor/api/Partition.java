@@ -30,8 +30,17 @@ public interface Partition {
     /** Why the partition failed, if it did. */
     Optional<String> failureReason();
 
-    /** What the backend says about this partition (backend name, nested or hardware-assisted, ...). */
+    /** The backend this partition runs on. */
+    BackendInfo backend();
+
+    /** What the backend says about this partition (backend name, kind, CPU model, ...). */
     Map<String, String> backendInfo();
+
+    /**
+     * Attaches a device whose life ends with this partition: it is closed after the processors stop and before
+     * memory is released (see {@link PartitionDevice}). On an ended partition it is closed at once.
+     */
+    void addDevice(PartitionDevice device);
 
     /** Starts every virtual processor; the boot processor begins in {@code boot}, the others wait for INIT/SIPI. */
     void start(BootState boot);

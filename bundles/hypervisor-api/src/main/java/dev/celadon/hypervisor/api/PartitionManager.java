@@ -1,22 +1,42 @@
 package dev.celadon.hypervisor.api;
 
 import java.util.Collection;
-import java.util.Map;
+import java.util.List;
 
-/** The hypervisor core's service: creates partitions on the active backend and knows the ones alive. */
+/**
+ * The hypervisor core's service: creates partitions on the backends present (KVM, the emulator, ...) and knows
+ * the ones alive. Each partition remembers its backend; a backend going away stops only its own partitions.
+ */
 public interface PartitionManager {
 
     /**
-     * Creates a partition (memory mapped, processors created, not running).
+     * Creates a partition (memory mapped, processors created, not running) on the backend its configuration
+     * names, or on the one {@link #resolveBackend} picks for {@link PartitionConfig#AUTO}.
      *
-     * @throws HypervisorException if no backend is available, the name is taken by a live partition, or the
-     *         configuration exceeds the backend's limits
+     * @throws HypervisorException if that backend is missing or unavailable, the name is taken by a live
+     *         partition, or the configuration exceeds the backend's limits
      */
     Partition create(PartitionConfig config);
 
     /** Partitions not yet stopped or failed. */
     Collection<Partition> partitions();
 
-    /** The active backend's description (name, availability, nesting, limits); empty if there is none. */
-    Map<String, String> backendInfo();
+    /** Every backend registered, available or not, in order of preference for "auto". */
+    List<BackendInfo> backends();
+
+    /**
+     * The backend a request names ({@link PartitionConfig#AUTO}: the first available in {@link #backends()} that
+     * runs guest code).
+     *
+     * @throws HypervisorException naming the backends present if none fits
+     */
+    BackendInfo resolveBackend(String requested);
+
+    /**
+     * Checks a partition's size against the backend's limits (and the host's memory): the one place this is
+     * decided, used for new definitions, definitions loaded from disk and partitions being created.
+     *
+     * @throws HypervisorException saying which limit is exceeded
+     */
+    void checkLimits(String backend, int vpCount, long memoryBytes);
 }

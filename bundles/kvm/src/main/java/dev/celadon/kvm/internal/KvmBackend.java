@@ -2,9 +2,11 @@ package dev.celadon.kvm.internal;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.celadon.hypervisor.api.BackendInfo;
+import dev.celadon.hypervisor.api.BackendKind;
 import dev.celadon.hypervisor.api.HypervisorException;
+import dev.celadon.hypervisor.api.PartitionLimits;
 import dev.celadon.hypervisor.api.PartitionConfig;
-import dev.celadon.hypervisor.api.backend.BackendCapabilities;
 import dev.celadon.hypervisor.api.backend.BackendPartition;
 import dev.celadon.hypervisor.api.backend.ExitHandler;
 import dev.celadon.hypervisor.api.backend.HypervisorBackend;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Partitions on Linux KVM. The system descriptor is opened once, lazily; if it cannot be, the backend says
  * why in its capabilities and every partition request fails with that reason.
  */
-@Component(service = HypervisorBackend.class)
+@Component(service = HypervisorBackend.class, property = {HypervisorBackend.NAME_PROPERTY + "=kvm",
+        HypervisorBackend.PREFERENCE_PROPERTY + ":Integer=10"})
 public final class KvmBackend implements HypervisorBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(KvmBackend.class);
@@ -36,7 +39,7 @@ public final class KvmBackend implements HypervisorBackend {
     private final Path device;
     private int kvmFd = -1;
     private String unavailable;
-    private BackendCapabilities capabilities;
+    private BackendInfo capabilities;
     private CpuModel cpuModel;
 
     @Activate
@@ -52,7 +55,7 @@ public final class KvmBackend implements HypervisorBackend {
         if (capabilities != null) {
             return;
         }
-        Map<String, String> details = new LinkedHashMap<>(virtualizationInfo());
+        Map<String, String> details = new LinkedHashMap<>();
         details.put("device", device.toString());
         try {
             kvmFd = LibC.open(device.toString(), LibC.O_RDWR | LibC.O_CLOEXEC);
@@ -66,9 +69,12 @@ public final class KvmBackend implements HypervisorBackend {
                 max = LibC.ioctl(kvmFd, KvmIoctl.CHECK_EXTENSION, (long) KvmIoctl.CAP_NR_VCPUS);
             }
             cpuModel = new CpuModel(supportedCpuid());
+            // Only now that /dev/kvm answered is the kind a fact rather than a guess.
+            details.putAll(virtualizationInfo());
             boolean hardware = "hardware-assisted".equals(details.get("virtualization"));
-            capabilities = new BackendCapabilities("kvm", true, null, hardware, Math.min(MAX_VPS, Math.max(1, max)),
-                    MAX_MEMORY, Map.copyOf(details));
+            capabilities = BackendInfo.available("kvm", hardware ? BackendKind.HARDWARE_KVM
+                    : BackendKind.SOFTWARE_NESTED_KVM, new PartitionLimits(Math.min(MAX_VPS, Math.max(1, max)),
+                    MAX_MEMORY), details);
             if (!hardware) {
                 LOG.warn("KVM at {} is software-nested ({}): micro-guests run at native speed, but an unmodified "
                         + "Linux kernel runs through KVM's instruction emulator, hundreds of times slower", device,
@@ -85,7 +91,7 @@ public final class KvmBackend implements HypervisorBackend {
                 kvmFd = -1;
             }
             LOG.error("KVM backend unavailable: {}", unavailable);
-            capabilities = new BackendCapabilities("kvm", false, unavailable, false, 0, 0, Map.copyOf(details));
+            capabilities = BackendInfo.unavailable("kvm", unavailable, details);
         }
     }
 
@@ -133,24 +139,18 @@ public final class KvmBackend implements HypervisorBackend {
     }
 
     @Override
-    public BackendCapabilities capabilities() {
+    public BackendInfo capabilities() {
         open();
         return capabilities;
     }
 
     @Override
     public BackendPartition createPartition(PartitionConfig config, ExitHandler exits) {
-        BackendCapabilities caps = capabilities();
+        BackendInfo caps = capabilities();
         if (!caps.available()) {
             throw new HypervisorException("KVM is not available: " + caps.unavailableReason());
         }
-        if (config.vpCount() > caps.maxVps()) {
-            throw new HypervisorException(config.vpCount() + " vCPUs requested; KVM here allows " + caps.maxVps());
-        }
-        if (config.memoryBytes() > caps.maxMemoryBytes()) {
-            throw new HypervisorException((config.memoryBytes() >> 20) + " MiB requested; the KVM backend allows "
-                    + (caps.maxMemoryBytes() >> 20) + " MiB");
-        }
+        caps.limits().check("kvm", config.vpCount(), config.memoryBytes()); // also when used without the core
         return new KvmPartition(this, kvmFd, config, exits, cpuModel);
     }
 

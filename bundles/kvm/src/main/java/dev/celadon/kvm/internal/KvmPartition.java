@@ -6,6 +6,8 @@ import com.sun.jna.Pointer;
 import dev.celadon.hypervisor.api.GuestMemory;
 import dev.celadon.hypervisor.api.HypervisorException;
 import dev.celadon.hypervisor.api.InterruptController;
+import dev.celadon.hypervisor.api.InterruptLine;
+import dev.celadon.hypervisor.api.InterruptTopology;
 import dev.celadon.hypervisor.api.MemoryRegion;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.VirtualProcessor;
@@ -26,6 +28,13 @@ import org.slf4j.LoggerFactory;
  */
 final class KvmPartition implements BackendPartition, InterruptController {
 
+    /**
+     * The port our hypercall page writes to (OUT imm8 keeps RCX, RDX and R8, the Hyper-V argument registers,
+     * intact). KVM turns VMCALL into its own hypercalls, so the KVM backend traps hypercalls as this port write.
+     * 0xEB is unused on the PC platform we present (Linux's io_delay uses 0x80 or 0xED).
+     */
+    static final int HYPERCALL_PORT = 0xEB;
+
     private static final Logger LOG = LoggerFactory.getLogger(KvmPartition.class);
     /** KVM's VMX helpers (TSS, identity map) live in the hole below the IOAPIC, out of the guest's RAM. */
     static final long IDENTITY_MAP_ADDR = 0xFEFFC000L;
@@ -44,6 +53,9 @@ final class KvmPartition implements BackendPartition, InterruptController {
     private final KvmGuestMemory memory;
     private final Map<String, String> info = new LinkedHashMap<>();
     private boolean closed;
+    private volatile boolean linesDead;
+    private boolean processorsStopped;
+    private InterruptTopology topology;
 
     KvmPartition(KvmBackend backend, int kvmFd, PartitionConfig config, ExitHandler exits, CpuModel model) {
         this.name = config.name();
@@ -230,6 +242,11 @@ final class KvmPartition implements BackendPartition, InterruptController {
     }
 
     @Override
+    public byte[] hypercallSequence() {
+        return new byte[] {(byte) 0xE6, (byte) HYPERCALL_PORT}; // out %al, $HYPERCALL_PORT
+    }
+
+    @Override
     public void requestStop() {
         for (KvmVcpu v : vcpus) {
             v.kick();
@@ -244,6 +261,22 @@ final class KvmPartition implements BackendPartition, InterruptController {
             }
             closed = true;
         }
+        linesDead = true; // no IRQ_LINE or SIGNAL_MSI on a descriptor that is about to be closed (and reused)
+        if (joinProcessors()) {
+            release();
+        }
+    }
+
+    @Override
+    public void stopProcessors() {
+        joinProcessors();
+    }
+
+    /** Stops and joins the vCPU threads; false if one would not stop (its resources are then left mapped). */
+    private synchronized boolean joinProcessors() {
+        if (processorsStopped) {
+            return true;
+        }
         requestStop();
         for (KvmVcpu v : vcpus) {
             Thread t = v.thread();
@@ -256,14 +289,16 @@ final class KvmPartition implements BackendPartition, InterruptController {
                     }
                     if (t.isAlive()) {
                         LOG.error("partition {}: vCPU {} thread did not stop; leaving its resources mapped", name, v.index());
-                        return;
+                        return false;
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    return false;
                 }
             }
         }
-        release();
+        processorsStopped = true;
+        return true;
     }
 
     /** Unmaps and closes everything, in reverse order of creation. */
@@ -307,7 +342,47 @@ final class KvmPartition implements BackendPartition, InterruptController {
     // ---- InterruptController ----
 
     @Override
-    public void setIrqLine(int gsi, boolean asserted) {
+    public synchronized InterruptTopology topology() {
+        if (topology == null) {
+            // KVM's in-kernel irqchip: dual 8259s, one IOAPIC with 24 pins, APIC ID = VP index; the PIT on GSI 2.
+            topology = InterruptTopology.pc(vcpus.size(), true);
+        }
+        return topology;
+    }
+
+    @Override
+    public InterruptLine line(int gsi) {
+        if (gsi < 0 || gsi >= 24) {
+            throw new HypervisorException("GSI " + gsi + " does not exist: the KVM irqchip has GSIs 0-23");
+        }
+        return new InterruptLine() {
+            @Override
+            public void assertLine() {
+                setIrqLine(gsi, true);
+            }
+
+            @Override
+            public void deassertLine() {
+                setIrqLine(gsi, false);
+            }
+        };
+    }
+
+    @Override
+    public void deliver(int vpIndex, int vector, Runnable onEoi) {
+        // A fixed, physical, edge MSI to the processor's APIC ID; KVM's in-kernel LAPIC reports no EOI to us.
+        signalMsi(0xFEE0_0000L | ((long) vpIndex << 12), vector & 0xFF);
+    }
+
+    @Override
+    public boolean notifiesEoi() {
+        return false;
+    }
+
+    private void setIrqLine(int gsi, boolean asserted) {
+        if (linesDead) {
+            return;
+        }
         Memory m = new Memory(8);
         m.setInt(0, gsi);
         m.setInt(4, asserted ? 1 : 0);
@@ -316,6 +391,9 @@ final class KvmPartition implements BackendPartition, InterruptController {
 
     @Override
     public void signalMsi(long address, int data) {
+        if (linesDead) {
+            return;
+        }
         Memory m = new Memory(32);
         m.clear();
         m.setInt(0, (int) address);

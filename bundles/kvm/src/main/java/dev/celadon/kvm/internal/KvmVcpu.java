@@ -5,6 +5,8 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.celadon.hypervisor.api.GuestMemoryException;
 import dev.celadon.hypervisor.api.Register;
+import dev.celadon.hypervisor.api.Segment;
+import dev.celadon.hypervisor.api.SegmentState;
 import dev.celadon.hypervisor.api.VirtualProcessor;
 import dev.celadon.hypervisor.api.backend.BootState;
 import dev.celadon.hypervisor.api.backend.CpuidEntry;
@@ -46,8 +48,11 @@ final class KvmVcpu implements VirtualProcessor {
     private final int fd;
     private final KvmRun run;
     private final Memory regs = new Memory(144);
+    private final Memory sregs = new Memory(312);
     private boolean regsLoaded;
     private boolean regsDirty;
+    private boolean sregsLoaded;
+    private boolean sregsDirty;
     private volatile boolean stopRequested;
     private volatile long tid;
     private Thread thread;
@@ -74,17 +79,78 @@ final class KvmVcpu implements VirtualProcessor {
 
     // ---- registers, valid on this VP's thread during an exit ----
 
+    /** Offset of a general register, RIP or RFLAGS in struct kvm_regs; -1 for the ones in kvm_sregs. */
+    static long regsOffset(Register r) {
+        return switch (r) {
+            case RAX -> 0; case RBX -> 8; case RCX -> 16; case RDX -> 24; case RSI -> 32; case RDI -> 40;
+            case RSP -> 48; case RBP -> 56; case R8 -> 64; case R9 -> 72; case R10 -> 80; case R11 -> 88;
+            case R12 -> 96; case R13 -> 104; case R14 -> 112; case R15 -> 120; case RIP -> 128; case RFLAGS -> 136;
+            default -> -1;
+        };
+    }
+
+    /** Offset of a control register or EFER in struct kvm_sregs (after 8 segments of 24 bytes, GDT and IDT). */
+    static long sregsOffset(Register r) {
+        return switch (r) {
+            case CR0 -> 224; case CR2 -> 232; case CR3 -> 240; case CR4 -> 248; case CR8 -> 256; case EFER -> 264;
+            default -> throw new IllegalArgumentException(r.name());
+        };
+    }
+
+    /** struct kvm_sregs order: cs ds es fs gs ss tr ldt, 24 bytes each (struct kvm_segment). */
+    static long segmentOffset(Segment s) {
+        return 24L * switch (s) {
+            case CS -> 0; case DS -> 1; case ES -> 2; case FS -> 3; case GS -> 4; case SS -> 5; case TR -> 6;
+            case LDTR -> 7;
+        };
+    }
+
     @Override
     public long register(Register r) {
-        loadRegs();
-        return regs.getLong(r.ordinal() * 8L);
+        long off = regsOffset(r);
+        if (off >= 0) {
+            loadRegs();
+            return regs.getLong(off);
+        }
+        loadSregs();
+        return sregs.getLong(sregsOffset(r));
     }
 
     @Override
     public void setRegister(Register r, long value) {
-        loadRegs();
-        regs.setLong(r.ordinal() * 8L, value);
-        regsDirty = true;
+        long off = regsOffset(r);
+        if (off >= 0) {
+            loadRegs();
+            regs.setLong(off, value);
+            regsDirty = true;
+        } else {
+            loadSregs();
+            sregs.setLong(sregsOffset(r), value);
+            sregsDirty = true;
+        }
+    }
+
+    @Override
+    public SegmentState segment(Segment seg) {
+        loadSregs();
+        long o = segmentOffset(seg);
+        int attributes = (sregs.getByte(o + 14) & 0xF)          // type
+                | (sregs.getByte(o + 18) & 1) << 4              // s
+                | (sregs.getByte(o + 16) & 3) << 5              // dpl
+                | (sregs.getByte(o + 15) & 1) << 7              // present
+                | (sregs.getByte(o + 21) & 1) << 12             // avl
+                | (sregs.getByte(o + 19) & 1) << 13             // l
+                | (sregs.getByte(o + 17) & 1) << 14             // db
+                | (sregs.getByte(o + 20) & 1) << 15             // g
+                | (sregs.getByte(o + 22) & 1) << 16;            // unusable
+        return new SegmentState(sregs.getShort(o + 12) & 0xFFFF, sregs.getLong(o), sregs.getInt(o + 8), attributes);
+    }
+
+    private void loadSregs() {
+        if (!sregsLoaded) {
+            LibC.ioctl(fd, KvmIoctl.GET_SREGS, sregs);
+            sregsLoaded = true;
+        }
     }
 
     private void loadRegs() {
@@ -146,12 +212,12 @@ final class KvmVcpu implements VirtualProcessor {
         }
         LibC.ioctl(fd, KvmIoctl.SET_SREGS, s);
         regs.clear();
-        regs.setLong(Register.RIP.ordinal() * 8L, boot.rip());
-        regs.setLong(Register.RSP.ordinal() * 8L, boot.rsp());
-        regs.setLong(Register.RAX.ordinal() * 8L, boot.rax());
-        regs.setLong(Register.RBX.ordinal() * 8L, boot.rbx());
-        regs.setLong(Register.RSI.ordinal() * 8L, boot.rsi());
-        regs.setLong(Register.RFLAGS.ordinal() * 8L, 2);
+        regs.setLong(regsOffset(Register.RIP), boot.rip());
+        regs.setLong(regsOffset(Register.RSP), boot.rsp());
+        regs.setLong(regsOffset(Register.RAX), boot.rax());
+        regs.setLong(regsOffset(Register.RBX), boot.rbx());
+        regs.setLong(regsOffset(Register.RSI), boot.rsi());
+        regs.setLong(regsOffset(Register.RFLAGS), 2);
         LibC.ioctl(fd, KvmIoctl.SET_REGS, regs);
     }
 
@@ -219,7 +285,12 @@ final class KvmVcpu implements VirtualProcessor {
                     LibC.ioctl(fd, KvmIoctl.SET_REGS, regs);
                     regsDirty = false;
                 }
+                if (sregsDirty) {
+                    LibC.ioctl(fd, KvmIoctl.SET_SREGS, sregs);
+                    sregsDirty = false;
+                }
                 regsLoaded = false;
+                sregsLoaded = false;
                 try {
                     LibC.ioctl(fd, KvmIoctl.RUN, 0L);
                 } catch (LastErrorException e) {
@@ -272,6 +343,10 @@ final class KvmVcpu implements VirtualProcessor {
                 if ((size != 1 && size != 2 && size != 4) || dataOffset < 0 || dataOffset + size * count > run.size) {
                     return String.format("malformed I/O exit: port 0x%x size %d count %d offset %d", port, size,
                             count, dataOffset);
+                }
+                if (out && port == KvmPartition.HYPERCALL_PORT && count == 1) {
+                    exits.hypercall(this); // our hypercall page's trapping sequence (KvmPartition.hypercallSequence)
+                    return null;
                 }
                 for (long i = 0; i < count; i++) {
                     long at = dataOffset + i * size;

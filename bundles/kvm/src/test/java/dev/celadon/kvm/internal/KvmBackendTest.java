@@ -78,6 +78,11 @@ class KvmBackendTest {
         }
 
         @Override
+        public void hypercall(VirtualProcessor vp) {
+            events.add("hypercall");
+        }
+
+        @Override
         public void vpExited(VirtualProcessor vp, String failure) {
             this.failure = failure;
             exited.countDown();

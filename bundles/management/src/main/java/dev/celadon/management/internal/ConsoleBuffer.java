@@ -22,7 +22,7 @@ final class ConsoleBuffer implements VmConsole, SerialOutput {
     private final String vmName;
     private final byte[] ring = new byte[LIMIT];
     private long written;
-    private final List<Consumer<byte[]>> followers = new CopyOnWriteArrayList<>();
+    private final List<Follower> followers = new CopyOnWriteArrayList<>();
     private volatile Uart16550 uart;
 
     ConsoleBuffer(String vmName) {
@@ -34,21 +34,15 @@ final class ConsoleBuffer implements VmConsole, SerialOutput {
         this.uart = uart;
     }
 
+    /**
+     * A byte from the guest, on its vCPU thread: stored and the followers woken, never waiting for them, so a
+     * console client that stalls cannot stall the guest.
+     */
     @Override
-    public void write(byte b) {
-        synchronized (this) {
-            ring[(int) (written++ % LIMIT)] = b;
-        }
+    public synchronized void write(byte b) {
+        ring[(int) (written++ % LIMIT)] = b;
         if (!followers.isEmpty()) {
-            byte[] one = {b};
-            for (Consumer<byte[]> f : followers) {
-                try {
-                    f.accept(one);
-                } catch (RuntimeException e) {
-                    LOG.debug("console follower of {} failed; removing it", vmName, e);
-                    followers.remove(f);
-                }
-            }
+            notifyAll();
         }
     }
 
@@ -67,10 +61,80 @@ final class ConsoleBuffer implements VmConsole, SerialOutput {
         return written;
     }
 
+    /**
+     * Passes new output to {@code listener} on a thread of its own. A follower that falls more than
+     * {@link #LIMIT} bytes behind skips ahead (and is told how much it missed) rather than holding output back.
+     */
     @Override
     public AutoCloseable follow(Consumer<byte[]> listener) {
-        followers.add(listener);
-        return () -> followers.remove(listener);
+        Follower f = new Follower(listener);
+        synchronized (this) {
+            f.position = written;
+            followers.add(f);
+        }
+        f.thread.start();
+        return f;
+    }
+
+    private final class Follower implements AutoCloseable {
+        final Consumer<byte[]> listener;
+        final Thread thread;
+        long position; // guarded by the ConsoleBuffer
+        volatile boolean closed;
+
+        Follower(Consumer<byte[]> listener) {
+            this.listener = listener;
+            this.thread = new Thread(this::pump, "celadon-" + vmName + "-console-follower");
+            this.thread.setDaemon(true);
+        }
+
+        private void pump() {
+            try {
+                while (!closed) {
+                    byte[] chunk;
+                    synchronized (ConsoleBuffer.this) {
+                        while (!closed && position == written) {
+                            ConsoleBuffer.this.wait(1000);
+                        }
+                        if (closed) {
+                            return;
+                        }
+                        long missed = written - LIMIT - position;
+                        if (missed > 0) {
+                            position += missed;
+                        }
+                        int n = (int) Math.min(written - position, 64 * 1024);
+                        chunk = new byte[n];
+                        for (int i = 0; i < n; i++) {
+                            chunk[i] = ring[(int) ((position + i) % LIMIT)];
+                        }
+                        position += n;
+                        if (missed > 0) {
+                            LOG.debug("console follower of {} was {} bytes behind; skipped them", vmName, missed);
+                        }
+                    }
+                    listener.accept(chunk);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.debug("console follower of {} failed; removing it", vmName, e);
+            } finally {
+                followers.remove(this);
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            followers.remove(this);
+            synchronized (ConsoleBuffer.this) {
+                ConsoleBuffer.this.notifyAll();
+            }
+            if (Thread.currentThread() != thread) {
+                thread.interrupt(); // a listener blocked in a stalled client's write
+            }
+        }
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.celadon.management.internal;
 
 import dev.celadon.guest.linux.kit.GuestKit;
+import dev.celadon.hypervisor.api.BackendInfo;
+import dev.celadon.hypervisor.api.BackendKind;
 import dev.celadon.hypervisor.api.HypervisorException;
+import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.hypervisor.api.PartitionState;
@@ -95,16 +98,23 @@ public final class VmManagerImpl implements VmManager {
     private void startDemo() {
         try {
             if (!vms.containsKey("demo")) {
-                boolean hardware = "hardware-assisted".equals(partitions.backendInfo().get("virtualization"));
+                BackendInfo backend = partitions.resolveBackend(PartitionConfig.AUTO);
+                boolean hardware = backend.kind() == BackendKind.HARDWARE_KVM;
                 VmDefinition d = hardware
                         ? new VmDefinition("demo", 2, 1024, VmDefinition.IMAGE_LINUX, null, null, null)
                         : new VmDefinition("demo", 2, 256, VmDefinition.IMAGE_DEMO, null, null, null);
                 create(d);
             }
-            start("demo");
-            LOG.info("VM demo started; see it with vm:info demo and vm:console demo");
+            VmInfo info = start("demo");
+            String backend = info.runtime().getOrDefault("backend", "?");
+            String kind = info.runtime().getOrDefault("kind", "");
+            LOG.info("VM demo started on {} ({}); see it with vm:info demo and vm:console demo", backend, kind);
+            // On screen too: the operator of ./run.sh should not need the log to know what runs where.
+            System.out.println("Celadon: VM demo is running on the " + backend + " backend (" + kind
+                    + "), booting " + info.definition().bootSource() + ". Try vm:log demo, vm:console demo.");
         } catch (RuntimeException e) {
             LOG.error("could not start the demo VM: {}", e.getMessage(), e);
+            System.out.println("Celadon: the demo VM did not start: " + e.getMessage());
         }
     }
 
@@ -149,50 +159,25 @@ public final class VmManagerImpl implements VmManager {
         return info(vm);
     }
 
+    /** The backend's and the host's limits, decided by the hypervisor core (the one place they are checked). */
     private void checkHostLimits(VmDefinition d) {
-        Map<String, String> host = partitions.backendInfo();
-        // An unavailable backend reports no limits; the architectural ones (8-bit APIC IDs) still hold.
-        boolean known = "yes".equals(host.get("available"));
-        int maxVps = known ? parseInt(host.get("max-vps"), 255) : 255;
-        if (d.cpus() > maxVps) {
-            throw new VmException(d.cpus() + " vCPUs requested; this host allows at most " + maxVps);
+        String wanted = d.backendOrAuto();
+        List<BackendInfo> present = partitions.backends();
+        if (!VmDefinition.BACKEND_AUTO.equals(wanted) && present.stream().noneMatch(b -> b.name().equals(wanted))) {
+            throw new VmException("no backend named '" + wanted + "'; use auto or one of: "
+                    + String.join(", ", present.stream().map(BackendInfo::name).toList()));
         }
-        long maxMib = known ? parseLong(host.get("max-memory-mib"), Long.MAX_VALUE) : Long.MAX_VALUE;
-        long hostMib = hostMemoryMib();
-        if (d.memoryMib() > maxMib) {
-            throw new VmException(d.memoryMib() + " MiB requested; the backend allows at most " + maxMib + " MiB");
-        }
-        if (hostMib > 0 && d.memoryMib() > hostMib) {
-            throw new VmException(d.memoryMib() + " MiB requested; this host has only " + hostMib + " MiB of memory");
-        }
-    }
-
-    private static long hostMemoryMib() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (Exception e) {
-            LOG.debug("cannot read /proc/meminfo", e);
+            partitions.resolveBackend(wanted);
+        } catch (HypervisorException e) {
+            // Backends come and go at runtime: the definition is kept, and starting it says why it cannot run.
+            LOG.warn("VM {}: {}", d.name(), e.getMessage());
+            return;
         }
-        return -1;
-    }
-
-    private static int parseInt(String s, int dflt) {
         try {
-            return s == null ? dflt : Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            return dflt;
-        }
-    }
-
-    private static long parseLong(String s, long dflt) {
-        try {
-            return s == null ? dflt : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return dflt;
+            partitions.checkLimits(wanted, d.cpus(), PartitionConfig.mibToBytes(d.memoryMib()));
+        } catch (HypervisorException e) {
+            throw new VmException(e.getMessage(), e);
         }
     }
 
@@ -244,8 +229,7 @@ public final class VmManagerImpl implements VmManager {
         }
         try {
             BootImage image = BootImage.resolve(d, guestKit);
-            VmRun run = VmRun.launch(partitions, loader, d.name(), d.cpus(), d.memoryMib(), image, vm.console,
-                    (p, s) -> partitionEnded(vm, p, s));
+            VmRun run = VmRun.launch(partitions, loader, d, image, vm.console, (p, s) -> partitionEnded(vm, p, s));
             synchronized (vm) {
                 if (vm.state == VmState.STARTING) { // not already ended by a fast failure
                     vm.run = run;
@@ -342,8 +326,26 @@ public final class VmManagerImpl implements VmManager {
     }
 
     @Override
+    public List<String> backendNames() {
+        List<String> names = new ArrayList<>();
+        names.add(VmDefinition.BACKEND_AUTO);
+        partitions.backends().forEach(b -> names.add(b.name()));
+        return names;
+    }
+
+    @Override
     public Map<String, String> hostInfo() {
-        Map<String, String> info = new LinkedHashMap<>(partitions.backendInfo());
+        Map<String, String> info = new LinkedHashMap<>();
+        String auto;
+        try {
+            auto = partitions.resolveBackend(PartitionConfig.AUTO).name();
+        } catch (HypervisorException e) {
+            auto = "none: " + e.getMessage();
+        }
+        info.put("auto-backend", auto);
+        for (BackendInfo b : partitions.backends()) {
+            info.put("backend." + b.name(), b.describe());
+        }
         info.put("definitions", store.dir().toString());
         return info;
     }

@@ -6,7 +6,6 @@ import dev.celadon.guest.linux.acpi.AcpiImage;
 import dev.celadon.guest.linux.acpi.AcpiTables;
 import dev.celadon.guest.linux.acpi.SerialPortDevice;
 import dev.celadon.guest.linux.acpi.SleepControl;
-import dev.celadon.hypervisor.api.MemoryLayout;
 import dev.celadon.hypervisor.api.MemoryRegion;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
@@ -15,6 +14,7 @@ import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.loader.BootRequest;
 import dev.celadon.loader.GuestLoader;
 import dev.celadon.loader.LoadedImage;
+import dev.celadon.management.VmDefinition;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,16 +38,16 @@ final class VmRun {
     }
 
     /** Builds and starts the partition; on any error, everything made so far is released. */
-    static VmRun launch(PartitionManager partitions, GuestLoader loader, String name, int cpus, long memoryMib,
-                        BootImage image, ConsoleBuffer console,
-                        PartitionListener listener) {
-        Partition p = partitions.create(new PartitionConfig(name, cpus, memoryMib << 20));
+    static VmRun launch(PartitionManager partitions, GuestLoader loader, VmDefinition d, BootImage image,
+                        ConsoleBuffer console, PartitionListener listener) {
+        Partition p = partitions.create(PartitionConfig.ofMib(d.name(), d.cpus(), d.memoryMib(), d.backendOrAuto()));
         Uart16550 uart = null;
         try {
-            AcpiImage acpi = AcpiTables.build(new AcpiConfig(cpus, MemoryLayout.IOAPIC_BASE, MemoryLayout.LAPIC_BASE,
+            // The MADT describes the interrupt hardware this backend really built.
+            AcpiImage acpi = AcpiTables.build(new AcpiConfig(p.interrupts().topology(),
                     List.of(new SerialPortDevice("COM1", Uart16550.COM1_BASE, Uart16550.COM1_IRQ))), ACPI_BASE);
             p.memory().write(acpi.baseAddress(), acpi.bytes());
-            uart = Uart16550.attach(p, Uart16550.COM1_BASE, Uart16550.COM1_IRQ, console);
+            uart = Uart16550.attach(p, Uart16550.COM1_BASE, p.interrupts().line(Uart16550.COM1_IRQ), console);
             SleepControl.attach(p); // the guest's ACPI poweroff; registrations end with the partition
             LoadedImage loaded = loader.load(p.memory(), new BootRequest(image.kernel(), image.initrd(),
                     image.cmdline(), acpi.rsdpAddress(), new MemoryRegion(ACPI_BASE, ACPI_SIZE)));
@@ -57,6 +57,7 @@ final class VmRun {
             if (!image.cmdline().isEmpty()) {
                 run.facts.put("cmdline", image.cmdline());
             }
+            run.facts.putAll(p.backend().asMap());
             run.facts.putAll(p.backendInfo());
             console.connect(uart);
             p.addListener(listener);

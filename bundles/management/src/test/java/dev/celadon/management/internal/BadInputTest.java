@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,7 +64,12 @@ class BadInputTest {
         rejected("at least 1 vCPU", () -> manager.create(new VmDefinition("x", 0, 64, "demo", null, null, null)));
         rejected("vCPUs requested", () -> manager.create(new VmDefinition("x", 100000, 64, "demo", null, null, null)));
         rejected("at least 16 MiB", () -> manager.create(new VmDefinition("x", 1, 0, "demo", null, null, null)));
-        rejected("MiB requested", () -> manager.create(new VmDefinition("x", 1, 1L << 40, "demo", null, null, null)));
+        rejected("MiB of memory requested", () -> manager.create(new VmDefinition("x", 1, 1L << 40, "demo", null, null, null)));
+        rejected("MiB of memory requested", () -> manager.create(new VmDefinition("x", 1, Long.MAX_VALUE, "demo", null, null, null)));
+        rejected("at least 16 MiB", () -> manager.create(new VmDefinition("x", 1, -5, "demo", null, null, null)));
+        rejected("at least 1 vCPU", () -> manager.create(new VmDefinition("x", -3, 64, "demo", null, null, null)));
+        rejected("no backend named 'kvmm'", () -> manager.create(new VmDefinition("x", 1, 64, "demo", null, null, null, "kvmm")));
+        rejected("invalid backend name", () -> manager.create(new VmDefinition("x", 1, 64, "demo", null, null, null, "../x")));
         rejected("invalid VM name", () -> manager.create(new VmDefinition("../etc", 1, 64, "demo", null, null, null)));
         rejected("already exists", () -> manager.create(new VmDefinition("taken", 2, 128, "demo", null, null, null)));
         rejected("either --image or --kernel", () -> manager.create(new VmDefinition("x", 1, 64, "demo", "/vmlinuz", null, null)));
@@ -70,11 +77,12 @@ class BadInputTest {
         assertEquals(VmState.DEFINED, manager.info("taken").state());
     }
 
-    @Test
-    void startingARunningVmIsRefused() throws Exception {
-        Host.requireKvm();
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.celadon.management.internal.Host#guestBackends")
+    void startingARunningVmIsRefused(String backend) throws Exception {
+        Host.requireBackend(backend);
         manager = Host.manager(dir);
-        manager.create(new VmDefinition("once", 1, 64, "demo", null, null, null));
+        manager.create(new VmDefinition("once", 1, 64, "demo", null, null, null, backend));
         manager.start("once");
         rejected("already running", () -> manager.start("once"));
         rejected("stop it first", () -> manager.delete("once", false));

@@ -27,17 +27,40 @@ final class Host {
     private Host() {
     }
 
-    /** Tests that run guests need /dev/kvm; only its absence may skip them, and it says so. */
-    static void requireKvm() {
-        Assumptions.assumeTrue(Files.exists(KVM), "skipped: /dev/kvm does not exist on this host");
+    /** The name tests use when no backend here runs guests: the test is skipped and says why. */
+    static final String NONE = "none";
+
+    /** Every backend of this build, registered as DS would: KVM preferred, the emulator after it. */
+    static PartitionManagerImpl partitions() {
+        PartitionManagerImpl pm = new PartitionManagerImpl();
+        pm.register("kvm", 10, new KvmBackend());
+        return pm;
+    }
+
+    /** The backends that run guest code on this host: every test that runs a guest runs on each of them. */
+    static Stream<String> guestBackends() {
+        List<String> names = partitions().backends().stream()
+                .filter(b -> b.available() && b.kind().runsGuestCode()).map(b -> b.name()).toList();
+        return names.isEmpty() ? Stream.of(NONE) : names.stream();
+    }
+
+    /** Skips (saying why, on the console too) when no backend here runs guests. */
+    static void requireBackend(String backend) {
+        if (NONE.equals(backend)) {
+            String why = "skipped: no backend runs guests on this host: " + partitions().backends();
+            System.out.println(why);
+            Assumptions.assumeTrue(false, why);
+        }
     }
 
     static VmManagerImpl manager(Path dir) {
-        return manager(dir, new KvmBackend());
+        return manager(dir, partitions());
     }
 
     static VmManagerImpl manager(Path dir, KvmBackend backend) {
-        return manager(dir, new PartitionManagerImpl(backend));
+        PartitionManagerImpl pm = new PartitionManagerImpl();
+        pm.register("kvm", 10, backend);
+        return manager(dir, pm);
     }
 
     static VmManagerImpl manager(Path dir, PartitionManagerImpl partitions) {

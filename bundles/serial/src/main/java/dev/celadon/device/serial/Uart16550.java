@@ -1,6 +1,7 @@
 package dev.celadon.device.serial;
 
-import dev.celadon.hypervisor.api.InterruptController;
+import dev.celadon.hypervisor.api.InterruptLine;
+import dev.celadon.hypervisor.api.PartitionDevice;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.VirtualProcessor;
 import dev.celadon.hypervisor.api.intercept.PortIoHandler;
@@ -13,7 +14,7 @@ import java.util.ArrayDeque;
  * the highest-priority pending cause, like the real chip (and QEMU's), so Linux's 8250 driver and our
  * micro-guests both work with interrupts instead of polling: each register access is a VM exit.
  */
-public final class Uart16550 implements PortIoHandler, AutoCloseable {
+public final class Uart16550 implements PortIoHandler, PartitionDevice {
 
     public static final int COM1_BASE = 0x3F8;
     public static final int COM1_IRQ = 4;
@@ -53,8 +54,7 @@ public final class Uart16550 implements PortIoHandler, AutoCloseable {
     private static final int FCR_CLEAR_RX = 0x02;
 
     private final int base;
-    private final int irq;
-    private final InterruptController interrupts;
+    private final InterruptLine interrupt;
     private final SerialOutput output;
     private final ArrayDeque<Byte> rx = new ArrayDeque<>();
     private Registration registration;
@@ -71,18 +71,27 @@ public final class Uart16550 implements PortIoHandler, AutoCloseable {
     private boolean thrEmptyPending;
     private boolean irqAsserted;
 
-    public Uart16550(int base, int irq, InterruptController interrupts, SerialOutput output) {
+    /** @param interrupt the line this UART drives (level: asserted while an interrupt is pending) */
+    public Uart16550(int base, InterruptLine interrupt, SerialOutput output) {
         this.base = base;
-        this.irq = irq;
-        this.interrupts = interrupts;
+        this.interrupt = interrupt;
         this.output = output;
     }
 
-    /** Puts a UART at {@code base}/{@code irq} on the partition; close the UART to take it away. */
-    public static Uart16550 attach(Partition partition, int base, int irq, SerialOutput output) {
-        Uart16550 uart = new Uart16550(base, irq, partition.interrupts(), output);
+    /**
+     * Puts a UART at {@code base} on the partition, driving {@code interrupt}; it is closed with the partition
+     * (or earlier, by closing it, to take it away).
+     */
+    public static Uart16550 attach(Partition partition, int base, InterruptLine interrupt, SerialOutput output) {
+        Uart16550 uart = new Uart16550(base, interrupt, output);
         uart.registration = partition.intercepts().portIo(base, 8, uart);
+        partition.addDevice(uart);
         return uart;
+    }
+
+    @Override
+    public String name() {
+        return String.format("16550A UART at 0x%x", base);
     }
 
     /**
@@ -226,7 +235,11 @@ public final class Uart16550 implements PortIoHandler, AutoCloseable {
         boolean assert_ = pendingInterrupt() != IIR_NONE;
         if (assert_ != irqAsserted) {
             irqAsserted = assert_;
-            interrupts.setIrqLine(irq, assert_);
+            if (assert_) {
+                interrupt.assertLine();
+            } else {
+                interrupt.deassertLine();
+            }
         }
     }
 

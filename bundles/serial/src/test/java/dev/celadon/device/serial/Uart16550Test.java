@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.celadon.hypervisor.api.InterruptController;
+import dev.celadon.hypervisor.api.InterruptLine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,26 +15,26 @@ import org.junit.jupiter.api.Test;
 class Uart16550Test {
 
     /** The interrupt line as an IOAPIC pin sees it. */
-    static final class Line implements InterruptController {
+    static final class Line implements InterruptLine {
         final List<Boolean> edges = new ArrayList<>();
         boolean level;
 
         @Override
-        public void setIrqLine(int gsi, boolean asserted) {
-            assertEquals(4, gsi);
-            level = asserted;
-            edges.add(asserted);
+        public void assertLine() {
+            level = true;
+            edges.add(true);
         }
 
         @Override
-        public void signalMsi(long address, int data) {
-            throw new AssertionError("a UART has no MSI");
+        public void deassertLine() {
+            level = false;
+            edges.add(false);
         }
     }
 
     final Line line = new Line();
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    final Uart16550 uart = new Uart16550(0x3F8, 4, line, out::write);
+    final Uart16550 uart = new Uart16550(0x3F8, line, out::write);
 
     int in(int offset) {
         return uart.read(null, 0x3F8 + offset, 1);

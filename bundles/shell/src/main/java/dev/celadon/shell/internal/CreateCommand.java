@@ -2,9 +2,11 @@ package dev.celadon.shell.internal;
 
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmInfo;
+import dev.celadon.shell.internal.completers.BackendCompleter;
 import dev.celadon.shell.internal.completers.ImageCompleter;
 import java.io.PrintStream;
 import dev.celadon.management.VmException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
@@ -52,6 +54,11 @@ public class CreateCommand extends VmAction {
     @Option(name = "-l", aliases = "--cmdline", description = "Kernel command line")
     String cmdline;
 
+    @Option(name = "-b", aliases = "--backend", description = "auto (default: KVM where usable, else the emulator), "
+            + "kvm, emulator")
+    @Completion(BackendCompleter.class)
+    String backend;
+
     private void parseTrailing() {
         if (trailing == null) {
             return;
@@ -70,6 +77,7 @@ public class CreateCommand extends VmAction {
                     case "-k", "--kernel" -> kernel = value;
                     case "-r", "--initrd" -> initrd = value;
                     case "-l", "--cmdline" -> cmdline = value;
+                    case "-b", "--backend" -> backend = value;
                     default -> throw new VmException("unknown option or extra argument '" + opt + "' (see vm:create --help)");
                 }
             } catch (NumberFormatException e) {
@@ -85,15 +93,19 @@ public class CreateCommand extends VmAction {
             image = VmDefinition.IMAGE_DEMO;
         }
         VmInfo vm = manager.create(new VmDefinition(name, cpus, memoryMib, absoluteIfFile(image),
-                absoluteIfFile(kernel), absoluteIfFile(initrd), cmdline));
-        out.printf("VM %s created: %d vCPU(s), %d MiB, boots %s%n", vm.name(), vm.definition().cpus(),
-                vm.definition().memoryMib(), vm.definition().bootSource());
+                absoluteIfFile(kernel), absoluteIfFile(initrd), cmdline,
+                backend == null || VmDefinition.BACKEND_AUTO.equals(backend) ? null : backend));
+        out.printf("VM %s created: %d vCPU(s), %d MiB, boots %s, backend %s%n", vm.name(), vm.definition().cpus(),
+                vm.definition().memoryMib(), vm.definition().bootSource(), vm.definition().backendOrAuto());
     }
 
     /** Files are stored by absolute path, so the definition means the same whatever the shell's directory. */
     private String absoluteIfFile(String s) {
         if (s == null || manager.imageNames().contains(s)) {
             return s;
+        }
+        if (!s.contains("/") && !Files.exists(Path.of(s))) {
+            return s; // not a file: management answers with the list of image names
         }
         return Path.of(s).toAbsolutePath().normalize().toString();
     }

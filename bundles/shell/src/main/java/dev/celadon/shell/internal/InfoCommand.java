@@ -41,12 +41,15 @@ public class InfoCommand extends VmAction {
         if (d.cmdline() != null) {
             row(out, "Cmdline", d.cmdline());
         }
+        row(out, "Backend asked", d.backendOrAuto());
         Map<String, String> runtime = vm.runtime();
         if (!runtime.containsKey("backend")) {
-            // Not running: still say what this host's virtualization is, so operators know what to expect.
-            Map<String, String> host = manager.hostInfo();
-            row(out, "Host virtualization", host.getOrDefault("virtualization", "unknown")
-                    + (host.containsKey("nesting") ? " (" + host.get("nesting") + ")" : ""));
+            // Not running: say which backends this host has, so operators know what "auto" will pick.
+            for (Map.Entry<String, String> e : manager.hostInfo().entrySet()) {
+                if (e.getKey().startsWith("backend.") || e.getKey().equals("auto-backend")) {
+                    row(out, e.getKey(), e.getValue());
+                }
+            }
         }
         for (Map.Entry<String, String> e : runtime.entrySet()) {
             row(out, e.getKey(), e.getValue());

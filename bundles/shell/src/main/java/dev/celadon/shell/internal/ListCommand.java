@@ -19,9 +19,11 @@ public class ListCommand extends VmAction {
         table.column("vCPUs").alignRight();
         table.column("Memory (MiB)").alignRight();
         table.column("Boots");
+        table.column("Backend");
         for (VmInfo vm : manager.list()) {
             table.addRow().addContent(vm.name(), vm.state().name().toLowerCase(), vm.definition().cpus(),
-                    vm.definition().memoryMib(), vm.definition().bootSource());
+                    vm.definition().memoryMib(), vm.definition().bootSource(),
+                    vm.runtime().getOrDefault("backend", vm.definition().backendOrAuto()));
         }
         table.print(out);
         for (Map.Entry<String, String> p : manager.loadProblems().entrySet()) {

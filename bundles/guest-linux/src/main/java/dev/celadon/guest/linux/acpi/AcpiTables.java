@@ -50,7 +50,7 @@ public final class AcpiTables {
         long xsdt = align(rsdp + Rsdp.SIZE);
         long fadt = align(xsdt + Xsdt.size(2));
         long madt = align(fadt + Fadt.SIZE);
-        long dsdt = align(madt + Madt.size(config.vpCount()));
+        long dsdt = align(madt + Madt.size(config.interrupts()));
         long end = dsdt + Dsdt.HEADER_SIZE + dsdtAml.length;
         if (end - baseAddress > MAX_SIZE) {
             throw new AcpiException("ACPI tables need " + (end - baseAddress) + " bytes, more than the "
@@ -64,8 +64,7 @@ public final class AcpiTables {
         put(out, baseAddress, rsdp, Rsdp.bytes(xsdt));
         put(out, baseAddress, xsdt, new Xsdt(fadt, madt).bytes(xsdt));
         put(out, baseAddress, fadt, new Fadt(dsdt).bytes(fadt));
-        put(out, baseAddress, madt, new Madt(config.vpCount(), config.vpCount(), config.ioApicAddress(),
-                config.localApicAddress()).bytes(madt));
+        put(out, baseAddress, madt, new Madt(config.interrupts()).bytes(madt));
         put(out, baseAddress, dsdt, new Dsdt(dsdtAml).bytes(dsdt));
         return new AcpiImage(baseAddress, out.toByteArray(), rsdp);
     }

@@ -127,7 +127,7 @@ class AcpiTablesTest {
             many.add(new SerialPortDevice("S" + Integer.toHexString(i).toUpperCase(), 0x1000 + i, 4));
         }
         AcpiException e = assertThrows(AcpiException.class, () -> AcpiTables.build(
-                new AcpiConfig(1, AcpiConfig.DEFAULT_IOAPIC, AcpiConfig.DEFAULT_LAPIC, many), BASE));
+                new AcpiConfig(dev.celadon.hypervisor.api.InterruptTopology.pc(1, true), many), BASE));
         assertContains(e.getMessage(), "0xE0000-0xFFFFF");
     }
 

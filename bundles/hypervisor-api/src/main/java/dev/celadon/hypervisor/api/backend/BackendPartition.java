@@ -6,7 +6,11 @@ import dev.celadon.hypervisor.api.VirtualProcessor;
 import java.util.List;
 import java.util.Map;
 
-/** A partition as a backend runs it: memory, processors (one thread each) and the in-kernel interrupt chips. */
+/**
+ * A partition as a backend runs it: memory, processors (one thread each) and the interrupt chips. It is torn down
+ * in phases, driven by the core: {@link #stopProcessors()}, then the core closes the partition's devices, then
+ * {@link #close()} releases memory and descriptors.
+ */
 public interface BackendPartition extends AutoCloseable {
 
     GuestMemory memory();
@@ -21,6 +25,14 @@ public interface BackendPartition extends AutoCloseable {
     List<CpuidEntry> baseCpuid(int vpIndex);
 
     /**
+     * The instructions a guest executes to make a hypercall on this backend, with the Hyper-V register convention
+     * (RCX control, RDX input, R8 output, result in RAX); the hypercall page is this followed by RET. The
+     * emulator uses VMCALL; KVM a port write it intercepts. Either way the core's
+     * {@link ExitHandler#hypercall} is called with the processor.
+     */
+    byte[] hypercallSequence();
+
+    /**
      * Sets each processor's CPUID table and starts one thread per processor. The boot processor (index 0)
      * begins in {@code boot}; the others wait for INIT/SIPI from the guest, as on a PC.
      */
@@ -29,7 +41,16 @@ public interface BackendPartition extends AutoCloseable {
     /** Asks every processor to stop, without waiting. Safe from any thread, including a VP's own. */
     void requestStop();
 
-    /** Stops and joins every processor thread, then closes descriptors and unmaps guest memory. Idempotent. */
+    /**
+     * Phase 1 of teardown: stops and joins every processor thread. After it returns no guest instruction runs and
+     * no exit handler is called. Idempotent; never called from a VP's own thread.
+     */
+    void stopProcessors();
+
+    /**
+     * Phase 3 of teardown (after the core has closed the devices): stops processors if still running, makes
+     * interrupt lines no-ops, closes descriptors and unmaps guest memory. Idempotent.
+     */
     @Override
     void close();
 

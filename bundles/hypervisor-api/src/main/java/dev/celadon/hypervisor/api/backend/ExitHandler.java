@@ -24,6 +24,12 @@ public interface ExitHandler {
     void msrWrite(VirtualProcessor vp, int msr, long value);
 
     /**
+     * The guest executed this backend's {@link BackendPartition#hypercallSequence()}: the core reads the call from
+     * the processor's registers (Hyper-V convention) and writes the result to RAX. RIP is already past it.
+     */
+    void hypercall(VirtualProcessor vp);
+
+    /**
      * A processor stopped running for good. {@code failure} is null after a requested stop, else a reason
      * operators can act on (an emulation failure with RIP and instruction bytes, a triple fault, ...).
      */

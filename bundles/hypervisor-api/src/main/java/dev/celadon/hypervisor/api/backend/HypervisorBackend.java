@@ -1,17 +1,27 @@
 package dev.celadon.hypervisor.api.backend;
 
+import dev.celadon.hypervisor.api.BackendInfo;
 import dev.celadon.hypervisor.api.PartitionConfig;
 
-/** A virtualization backend, registered as an OSGi service; the hypervisor core runs partitions on it. */
+/**
+ * A virtualization backend, registered as an OSGi service with the property {@link #NAME_PROPERTY}; the hypervisor
+ * core binds every one present and runs partitions on the one each configuration names.
+ */
 public interface HypervisorBackend {
 
-    BackendCapabilities capabilities();
+    /** Service property: the backend's name, as users type it (--backend kvm). */
+    String NAME_PROPERTY = "celadon.backend";
+    /** Service property (Integer): lower is preferred by "auto". KVM 10, the emulator 50. */
+    String PREFERENCE_PROPERTY = "celadon.backend.preference";
+
+    /** What this backend is and can do here; an unavailable backend says why, never a guessed kind. */
+    BackendInfo capabilities();
 
     /**
-     * Creates a partition: memory mapped (lazily), processors created, nothing running yet.
+     * Creates a partition: memory mapped (lazily), processors created, nothing running yet. The core has already
+     * checked the configuration against {@link #capabilities()}' limits.
      *
-     * @throws dev.celadon.hypervisor.api.HypervisorException if the backend is unavailable or the config is over
-     *         its limits
+     * @throws dev.celadon.hypervisor.api.HypervisorException if the backend is unavailable or the host refuses
      */
     BackendPartition createPartition(PartitionConfig config, ExitHandler exits);
 }

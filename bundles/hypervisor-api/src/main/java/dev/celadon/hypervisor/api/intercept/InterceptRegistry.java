@@ -14,4 +14,10 @@ public interface InterceptRegistry {
     Registration msr(int firstMsr, int count, MsrHandler handler);
 
     Registration cpuid(CpuidHandler handler);
+
+    /**
+     * Claims a hypercall code (bits 15:0 of the control word). Codes nobody claims return
+     * HV_STATUS_INVALID_HYPERCALL_CODE.
+     */
+    Registration hypercall(int callCode, HypercallHandler handler);
 }

@@ -1,6 +1,10 @@
 package dev.celadon.hypervisor.core.internal;
 
+import dev.celadon.hypervisor.api.BackendInfo;
 import dev.celadon.hypervisor.api.GuestMemory;
+import dev.celadon.hypervisor.api.InterruptLine;
+import dev.celadon.hypervisor.api.InterruptTopology;
+import dev.celadon.hypervisor.api.PartitionDevice;
 import dev.celadon.hypervisor.api.HypervisorException;
 import dev.celadon.hypervisor.api.InterruptController;
 import dev.celadon.hypervisor.api.Partition;
@@ -12,6 +16,7 @@ import dev.celadon.hypervisor.api.backend.BackendPartition;
 import dev.celadon.hypervisor.api.backend.BootState;
 import dev.celadon.hypervisor.api.backend.CpuidEntry;
 import dev.celadon.hypervisor.api.backend.ExitHandler;
+import dev.celadon.hypervisor.api.backend.HypervisorBackend;
 import dev.celadon.hypervisor.api.intercept.GeneralProtectionFault;
 import dev.celadon.hypervisor.api.intercept.InterceptRegistry;
 import java.time.Duration;
@@ -39,6 +44,10 @@ final class CorePartition implements Partition, ExitHandler {
     private static final ThreadLocal<CorePartition> IN_EXIT = new ThreadLocal<>();
 
     private final PartitionConfig config;
+    private final BackendInfo backendInfo;
+    private final HypervisorBackend backendService;
+    private final List<PartitionDevice> devices = new ArrayList<>(); // guarded by this
+    private final GuardedInterrupts interrupts = new GuardedInterrupts();
     private final InterceptRouter router = new InterceptRouter();
     private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -49,8 +58,11 @@ final class CorePartition implements Partition, ExitHandler {
     private volatile String failureReason;
     private volatile boolean released;
 
-    CorePartition(PartitionConfig config, Consumer<CorePartition> onTerminated) {
+    CorePartition(PartitionConfig config, BackendInfo backendInfo, HypervisorBackend backendService,
+                  Consumer<CorePartition> onTerminated) {
         this.config = config;
+        this.backendInfo = backendInfo;
+        this.backendService = backendService;
         this.onTerminated = onTerminated;
     }
 
@@ -88,7 +100,88 @@ final class CorePartition implements Partition, ExitHandler {
 
     @Override
     public InterruptController interrupts() {
-        return backend.interrupts();
+        return interrupts;
+    }
+
+    HypervisorBackend backendService() {
+        return backendService;
+    }
+
+    @Override
+    public BackendInfo backend() {
+        return backendInfo;
+    }
+
+    @Override
+    public void addDevice(PartitionDevice device) {
+        synchronized (this) {
+            if (!released) {
+                devices.add(device);
+                return;
+            }
+        }
+        closeQuietly(device);
+    }
+
+    private void closeQuietly(PartitionDevice d) {
+        try {
+            d.close();
+        } catch (RuntimeException e) {
+            LOG.error("partition {}: device {} failed to close", name(), d.name(), e);
+        }
+    }
+
+    /**
+     * The backend's interrupt controller, made inert once the partition is released: a device thread that races
+     * a stop cannot raise an interrupt on a closed VM.
+     */
+    private final class GuardedInterrupts implements InterruptController {
+        @Override
+        public InterruptTopology topology() {
+            return backend.interrupts().topology();
+        }
+
+        @Override
+        public InterruptLine line(int gsi) {
+            InterruptLine inner = backend.interrupts().line(gsi);
+            return new InterruptLine() {
+                @Override
+                public void assertLine() {
+                    if (!released) {
+                        inner.assertLine();
+                    }
+                }
+
+                @Override
+                public void deassertLine() {
+                    if (!released) {
+                        inner.deassertLine();
+                    }
+                }
+            };
+        }
+
+        @Override
+        public void signalMsi(long address, int data) {
+            if (!released) {
+                backend.interrupts().signalMsi(address, data);
+            }
+        }
+
+        @Override
+        public void deliver(int vpIndex, int vector, Runnable onEoi) {
+            if (vpIndex < 0 || vpIndex >= backend.vpCount()) {
+                throw new HypervisorException("no virtual processor " + vpIndex + " in partition " + name());
+            }
+            if (!released) {
+                backend.interrupts().deliver(vpIndex, vector, onEoi);
+            }
+        }
+
+        @Override
+        public boolean notifiesEoi() {
+            return backend.interrupts().notifiesEoi();
+        }
     }
 
     @Override
@@ -159,13 +252,27 @@ final class CorePartition implements Partition, ExitHandler {
         t.start();
     }
 
-    /** Stops the backend partition, releases everything, and enters a terminal state exactly once. */
+    /**
+     * Tears down in phases, exactly once: processors stopped and joined, then devices closed (their threads
+     * joined) in reverse order, then memory and descriptors released; then the terminal state.
+     */
     private void release(PartitionState requested) {
+        List<PartitionDevice> toClose;
         synchronized (this) {
             if (released) {
                 return;
             }
             released = true;
+            toClose = new ArrayList<>(devices);
+            devices.clear();
+        }
+        try {
+            backend.stopProcessors();
+        } catch (RuntimeException e) {
+            LOG.error("partition {}: error while stopping processors", name(), e);
+        }
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            closeQuietly(toClose.get(i));
         }
         try {
             backend.close();
@@ -280,6 +387,18 @@ final class CorePartition implements Partition, ExitHandler {
             throw e;
         } catch (RuntimeException e) {
             fail(String.format("device failed on wrmsr 0x%x: %s", msr, e));
+        } finally {
+            IN_EXIT.remove();
+        }
+    }
+
+    @Override
+    public void hypercall(VirtualProcessor vp) {
+        try {
+            IN_EXIT.set(this);
+            router.hypercall(vp);
+        } catch (RuntimeException e) {
+            fail("hypercall handler failed: " + e);
         } finally {
             IN_EXIT.remove();
         }

@@ -4,12 +4,15 @@ import dev.celadon.hypervisor.api.HypervisorException;
 import dev.celadon.hypervisor.api.VirtualProcessor;
 import dev.celadon.hypervisor.api.intercept.CpuidHandler;
 import dev.celadon.hypervisor.api.intercept.GeneralProtectionFault;
+import dev.celadon.hypervisor.api.intercept.HypercallHandler;
 import dev.celadon.hypervisor.api.intercept.InterceptRegistry;
 import dev.celadon.hypervisor.api.intercept.MmioHandler;
 import dev.celadon.hypervisor.api.intercept.MsrHandler;
 import dev.celadon.hypervisor.api.intercept.PortIoHandler;
 import dev.celadon.hypervisor.api.intercept.Registration;
+import dev.celadon.hypervisor.api.Register;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -22,6 +25,7 @@ final class InterceptRouter implements InterceptRegistry {
     private final RangeTable<MmioHandler> mmio = new RangeTable<>("MMIO");
     private final RangeTable<MsrHandler> msrs = new RangeTable<>("MSR");
     private final List<CpuidHandler> cpuid = new CopyOnWriteArrayList<>();
+    private final ConcurrentHashMap<Integer, HypercallHandler> hypercalls = new ConcurrentHashMap<>();
 
     @Override
     public Registration portIo(int firstPort, int count, PortIoHandler handler) {
@@ -52,6 +56,27 @@ final class InterceptRouter implements InterceptRegistry {
     public Registration cpuid(CpuidHandler handler) {
         cpuid.add(handler);
         return () -> cpuid.remove(handler);
+    }
+
+    @Override
+    public Registration hypercall(int callCode, HypercallHandler handler) {
+        if (callCode < 0 || callCode > 0xFFFF) {
+            throw new HypervisorException(String.format("invalid hypercall code 0x%x", callCode));
+        }
+        HypercallHandler old = hypercalls.putIfAbsent(callCode, handler);
+        if (old != null) {
+            throw new HypervisorException(String.format("hypercall 0x%x is already claimed by %s", callCode, old));
+        }
+        return () -> hypercalls.remove(callCode, handler);
+    }
+
+    /** Reads the call from the registers (TLFS x64 convention) and writes the result to RAX. */
+    void hypercall(VirtualProcessor vp) {
+        long control = vp.register(Register.RCX);
+        HypercallHandler h = hypercalls.get((int) (control & 0xFFFF));
+        long result = h == null ? HypercallHandler.HV_STATUS_INVALID_HYPERCALL_CODE
+                : h.call(vp, control, vp.register(Register.RDX), vp.register(Register.R8));
+        vp.setRegister(Register.RAX, result);
     }
 
     List<CpuidHandler> cpuidHandlers() {

@@ -1,68 +1,195 @@
 package dev.celadon.hypervisor.core.internal;
 
+import dev.celadon.hypervisor.api.BackendInfo;
 import dev.celadon.hypervisor.api.HypervisorException;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
+import dev.celadon.hypervisor.api.PartitionLimits;
 import dev.celadon.hypervisor.api.PartitionManager;
-import dev.celadon.hypervisor.api.backend.BackendCapabilities;
 import dev.celadon.hypervisor.api.backend.BackendPartition;
 import dev.celadon.hypervisor.api.backend.HypervisorBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.osgi.service.component.annotations.Activate;
+import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The partition manager: the one place partitions are made. It holds the backend statically, so when the
- * backend bundle goes away this component is deactivated and every partition on it is stopped first.
+ * The partition manager: the one place partitions are made. It binds every {@link HypervisorBackend} service
+ * present, by its {@code celadon.backend} name; each partition remembers its backend, and a backend going away
+ * stops only its own partitions (before its bundle can release anything they use).
  */
 @Component(service = PartitionManager.class)
 public final class PartitionManagerImpl implements PartitionManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionManagerImpl.class);
 
-    private final HypervisorBackend backend;
-    private final Map<String, CorePartition> live = new ConcurrentHashMap<>();
+    /** A backend service with its name and preference, as registered. */
+    private record Bound(String name, int preference, HypervisorBackend backend) {
+    }
 
-    @Activate
-    public PartitionManagerImpl(@Reference HypervisorBackend backend) {
-        this.backend = backend;
+    private final Map<String, Bound> backends = new ConcurrentHashMap<>();
+    private final Map<String, CorePartition> live = new ConcurrentHashMap<>();
+    private final long hostMemoryBytes;
+
+    public PartitionManagerImpl() {
+        this(hostMemoryBytes());
+    }
+
+    /** For tests: a host with {@code hostMemoryBytes} of RAM (0: unknown). */
+    PartitionManagerImpl(long hostMemoryBytes) {
+        this.hostMemoryBytes = hostMemoryBytes;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeBackend")
+    public void addBackend(HypervisorBackend backend, Map<String, Object> properties) {
+        String name = String.valueOf(properties.getOrDefault(HypervisorBackend.NAME_PROPERTY,
+                backend.getClass().getSimpleName()));
+        Object pref = properties.get(HypervisorBackend.PREFERENCE_PROPERTY);
+        int preference = pref instanceof Number n ? n.intValue() : pref != null ? parse(pref.toString()) : 100;
+        Bound old = backends.put(name, new Bound(name, preference, backend));
+        if (old != null) {
+            stopPartitionsOf(old.backend(), "backend " + name + " was replaced");
+        }
+        LOG.info("backend {} bound (preference {})", name, preference);
+    }
+
+    public void removeBackend(HypervisorBackend backend, Map<String, Object> properties) {
+        backends.values().removeIf(b -> b.backend() == backend);
+        stopPartitionsOf(backend, "its backend is going away");
+    }
+
+    /** Adds a backend outside OSGi (tests, embedding). */
+    public void register(String name, int preference, HypervisorBackend backend) {
+        addBackend(backend, Map.of(HypervisorBackend.NAME_PROPERTY, name, HypervisorBackend.PREFERENCE_PROPERTY,
+                preference));
+    }
+
+    private static int parse(String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return 100;
+        }
+    }
+
+    private void stopPartitionsOf(HypervisorBackend backend, String why) {
+        for (CorePartition p : new ArrayList<>(live.values())) {
+            if (p.backendService() == backend) {
+                LOG.info("stopping partition {}: {}", p.name(), why);
+                p.stop();
+            }
+        }
+    }
+
+    private List<Bound> ordered() {
+        return backends.values().stream()
+                .sorted(Comparator.comparingInt(Bound::preference).thenComparing(Bound::name))
+                .collect(Collectors.toList());
+    }
+
+    @Override
+    public List<BackendInfo> backends() {
+        List<BackendInfo> out = new ArrayList<>();
+        for (Bound b : ordered()) {
+            out.add(infoOf(b));
+        }
+        return out;
+    }
+
+    private static BackendInfo infoOf(Bound b) {
+        BackendInfo i = b.backend().capabilities();
+        // The service property is the name users type; the backend's own must agree with it.
+        return i.name().equals(b.name()) ? i : new BackendInfo(b.name(), i.kind(), i.unavailableReason(), i.limits(),
+                i.details());
+    }
+
+    private Bound resolve(String requested) {
+        String r = requested == null || requested.isBlank() ? PartitionConfig.AUTO : requested;
+        if (PartitionConfig.AUTO.equals(r)) {
+            for (Bound b : ordered()) {
+                BackendInfo i = infoOf(b);
+                if (i.available() && i.kind().runsGuestCode()) {
+                    return b;
+                }
+            }
+            throw new HypervisorException("no backend can run guests here: " + describeAll());
+        }
+        Bound b = backends.get(r);
+        if (b == null) {
+            throw new HypervisorException("no backend named '" + r + "'; backends: "
+                    + (backends.isEmpty() ? "none" : describeAll()));
+        }
+        BackendInfo i = infoOf(b);
+        if (!i.available()) {
+            throw new HypervisorException("backend " + r + " is not available: " + i.unavailableReason());
+        }
+        return b;
+    }
+
+    private String describeAll() {
+        if (backends.isEmpty()) {
+            return "no backend bundle is active";
+        }
+        return ordered().stream().map(b -> b.name() + " (" + infoOf(b).describe() + ")")
+                .collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public BackendInfo resolveBackend(String requested) {
+        return infoOf(resolve(requested));
+    }
+
+    @Override
+    public void checkLimits(String backend, int vpCount, long memoryBytes) {
+        checkLimits(infoOf(resolve(backend)), vpCount, memoryBytes);
+    }
+
+    private void checkLimits(BackendInfo info, int vpCount, long memoryBytes) {
+        if (vpCount < 1) {
+            throw new HypervisorException("a partition needs at least one virtual processor, got " + vpCount);
+        }
+        if (memoryBytes <= 0) {
+            throw new HypervisorException("a partition needs memory, got " + memoryBytes + " bytes");
+        }
+        PartitionLimits limits = info.limits().min(new PartitionLimits(PartitionLimits.ARCHITECTURAL_MAX_VPS,
+                Long.MAX_VALUE));
+        limits.check(info.name(), vpCount, memoryBytes);
+        if (hostMemoryBytes > 0 && memoryBytes > hostMemoryBytes) {
+            throw new HypervisorException((memoryBytes >> 20) + " MiB of memory requested; this host has only "
+                    + (hostMemoryBytes >> 20) + " MiB");
+        }
     }
 
     @Override
     public Partition create(PartitionConfig config) {
-        BackendCapabilities caps = backend.capabilities();
-        if (!caps.available()) {
-            throw new HypervisorException("backend " + caps.name() + " is not available: " + caps.unavailableReason());
-        }
-        if (config.vpCount() > caps.maxVps()) {
-            throw new HypervisorException(config.vpCount() + " virtual processors requested; backend " + caps.name()
-                    + " allows at most " + caps.maxVps());
-        }
-        if (config.memoryBytes() > caps.maxMemoryBytes()) {
-            throw new HypervisorException((config.memoryBytes() >> 20) + " MiB of memory requested; backend "
-                    + caps.name() + " allows at most " + (caps.maxMemoryBytes() >> 20) + " MiB");
-        }
-        CorePartition partition = new CorePartition(config, p -> live.remove(p.name(), p));
+        Bound bound = resolve(config.backend());
+        BackendInfo info = infoOf(bound);
+        checkLimits(info, config.vpCount(), config.memoryBytes());
+        CorePartition partition = new CorePartition(config, info, bound.backend(), p -> live.remove(p.name(), p));
         if (live.putIfAbsent(config.name(), partition) != null) {
             throw new HypervisorException("a partition named " + config.name() + " is already running");
         }
         try {
-            BackendPartition bp = backend.createPartition(config, partition);
+            BackendPartition bp = bound.backend().createPartition(config, partition);
             partition.attach(bp);
         } catch (RuntimeException e) {
             live.remove(config.name(), partition);
             throw e;
         }
-        LOG.info("created partition {}: {} VPs, {} MiB", config.name(), config.vpCount(), config.memoryBytes() >> 20);
+        LOG.info("created partition {} on {}: {} VPs, {} MiB", config.name(), info.name(), config.vpCount(),
+                config.memoryBytes() >> 20);
         return partition;
     }
 
@@ -71,25 +198,25 @@ public final class PartitionManagerImpl implements PartitionManager {
         return List.copyOf(live.values());
     }
 
-    @Override
-    public Map<String, String> backendInfo() {
-        BackendCapabilities caps = backend.capabilities();
-        Map<String, String> info = new LinkedHashMap<>();
-        info.put("backend", caps.name());
-        info.put("available", caps.available() ? "yes" : "no: " + caps.unavailableReason());
-        info.put("virtualization", caps.hardwareAssisted() ? "hardware-assisted" : "software-nested");
-        info.put("max-vps", Integer.toString(caps.maxVps()));
-        info.put("max-memory-mib", Long.toString(caps.maxMemoryBytes() >> 20));
-        info.putAll(caps.details());
-        return info;
-    }
-
-    /** The backend is going away (or the core is): stop every partition so no thread or mapping outlives it. */
+    /** The core is going away: stop every partition so no thread or mapping outlives it. */
     @Deactivate
     public void deactivate() {
         for (CorePartition p : new ArrayList<>(live.values())) {
             LOG.info("stopping partition {}: hypervisor core is going away", p.name());
             p.stop();
         }
+    }
+
+    private static long hostMemoryBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            LOG.debug("cannot read /proc/meminfo", e);
+        }
+        return 0;
     }
 }

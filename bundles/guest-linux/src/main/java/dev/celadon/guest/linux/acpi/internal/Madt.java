@@ -1,10 +1,12 @@
 package dev.celadon.guest.linux.acpi.internal;
 
+import dev.celadon.hypervisor.api.InterruptTopology;
+
 import java.nio.ByteBuffer;
 
 /**
- * The Multiple APIC Description Table: one enabled Processor Local APIC per vCPU (APIC ID = UID = index),
- * one IOAPIC with GSI base 0, and the ISA override IRQ0 -> GSI2 (where the KVM irqchip routes the PIT).
+ * The Multiple APIC Description Table, generated from the partition's interrupt topology: one enabled Processor
+ * Local APIC per vCPU (UID = VP index), its IOAPICs, and its ISA overrides (IRQ0 -> GSI2 on the PC layout).
  */
 public final class Madt extends AcpiTable {
     public static final int OFF_LOCAL_APIC_ADDRESS = 36;
@@ -18,40 +20,40 @@ public final class Madt extends AcpiTable {
     static final int OVERRIDE_SIZE = 10;
     static final int LOCAL_APIC_ENABLED = 1;
 
-    private final int vpCount;
-    private final int ioApicId;
-    private final long ioApicAddress;
-    private final long localApicAddress;
+    private final InterruptTopology topology;
 
-    public Madt(int vpCount, int ioApicId, long ioApicAddress, long localApicAddress) {
+    public Madt(InterruptTopology topology) {
         super("APIC", 5);
-        this.vpCount = vpCount;
-        this.ioApicId = ioApicId;
-        this.ioApicAddress = ioApicAddress;
-        this.localApicAddress = localApicAddress;
+        this.topology = topology;
     }
 
-    public static int size(int vpCount) {
-        return HEADER_SIZE + 8 + vpCount * LOCAL_APIC_SIZE + IO_APIC_SIZE + OVERRIDE_SIZE;
+    public static int size(InterruptTopology t) {
+        return HEADER_SIZE + 8 + t.apicIds().size() * LOCAL_APIC_SIZE + t.ioApics().size() * IO_APIC_SIZE
+                + t.overrides().size() * OVERRIDE_SIZE;
     }
 
     @Override
     protected byte[] body(long address) {
-        ByteBuffer b = le(size(vpCount) - HEADER_SIZE);
-        b.putInt((int) localApicAddress);
-        // The KVM in-kernel irqchip has the dual 8259s too, which is what PCAT_COMPAT says.
-        b.putInt(PCAT_COMPAT);
-        for (int i = 0; i < vpCount; i++) {
-            b.put((byte) TYPE_LOCAL_APIC).put((byte) LOCAL_APIC_SIZE).put((byte) i).put((byte) i);
+        ByteBuffer b = le(size(topology) - HEADER_SIZE);
+        b.putInt((int) topology.localApicAddress());
+        // PCAT_COMPAT says the dual 8259s exist (KVM's irqchip has them; the emulator has none).
+        b.putInt(topology.picPresent() ? PCAT_COMPAT : 0);
+        for (int i = 0; i < topology.apicIds().size(); i++) {
+            b.put((byte) TYPE_LOCAL_APIC).put((byte) LOCAL_APIC_SIZE).put((byte) i)
+                    .put((byte) (int) topology.apicIds().get(i));
             b.putInt(LOCAL_APIC_ENABLED);
         }
-        b.put((byte) TYPE_IO_APIC).put((byte) IO_APIC_SIZE).put((byte) ioApicId).put((byte) 0);
-        b.putInt((int) ioApicAddress);
-        b.putInt(0);
-        // IRQ0 -> GSI2, flags 0 = conforms to the ISA bus (edge, active high).
-        b.put((byte) TYPE_INTERRUPT_OVERRIDE).put((byte) OVERRIDE_SIZE).put((byte) 0).put((byte) 0);
-        b.putInt(2);
-        b.putShort((short) 0);
+        for (InterruptTopology.IoApic io : topology.ioApics()) {
+            b.put((byte) TYPE_IO_APIC).put((byte) IO_APIC_SIZE).put((byte) io.id()).put((byte) 0);
+            b.putInt((int) io.address());
+            b.putInt(io.gsiBase());
+        }
+        // Flags 0 = conforms to the ISA bus (edge, active high).
+        for (InterruptTopology.IsaOverride o : topology.overrides()) {
+            b.put((byte) TYPE_INTERRUPT_OVERRIDE).put((byte) OVERRIDE_SIZE).put((byte) 0).put((byte) o.isaIrq());
+            b.putInt(o.gsi());
+            b.putShort((short) o.flags());
+        }
         return b.array();
     }
 }
