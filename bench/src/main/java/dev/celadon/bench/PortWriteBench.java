@@ -74,7 +74,8 @@ public final class PortWriteBench {
         if (elf == null) {
             elf = MicroGuests.image("bench");
         }
-        PartitionManagerImpl partitions = new PartitionManagerImpl(new KvmBackend());
+        PartitionManagerImpl partitions = new PartitionManagerImpl();
+        partitions.register("kvm", 10, new KvmBackend());
         KernelLoader loader = new KernelLoader();
         for (int run = 0; run < runs; run++) {
             Partition p = partitions.create(new PartitionConfig("bench" + run, 1, 64L << 20));

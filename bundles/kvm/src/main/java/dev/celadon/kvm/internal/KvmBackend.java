@@ -90,7 +90,7 @@ public final class KvmBackend implements HypervisorBackend {
                 LibC.close(kvmFd);
                 kvmFd = -1;
             }
-            LOG.error("KVM backend unavailable: {}", unavailable);
+            LOG.info("KVM backend unavailable: {}", unavailable);
             capabilities = BackendInfo.unavailable("kvm", unavailable, details);
         }
     }

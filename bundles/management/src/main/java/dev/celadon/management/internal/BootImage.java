@@ -4,77 +4,83 @@ import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.guest.linux.kit.GuestKitImage;
 import dev.celadon.guest.micro.MicroGuests;
 import dev.celadon.loader.ImageFormat;
+import dev.celadon.loader.KernelFile;
+import dev.celadon.loader.LoaderException;
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.Supplier;
 
-/** The bytes a VM boots, resolved from its definition: a bundled micro-guest, the guest kit's Linux, or files. */
-record BootImage(String source, byte[] kernel, byte[] initrd, String cmdline) {
+/**
+ * What a VM boots, resolved from its definition: a bundled micro-guest, the guest kit's Linux, or files. Files are
+ * opened header first and size-capped ({@link KernelFile}); the loader streams them into guest memory, so a
+ * kernel is never read whole into the heap.
+ */
+record BootImage(String source, KernelFile kernel, KernelFile initrd, String cmdline) {
 
     static BootImage resolve(VmDefinition d, Supplier<GuestKit> guestKit) {
         String image = d.image();
         if (image != null && MicroGuests.names().contains(image)) {
-            return new BootImage("micro-guest " + image, MicroGuests.image(image), readOptional(d.initrd(), "initrd"),
-                    d.cmdline() == null ? "" : d.cmdline());
+            return new BootImage("micro-guest " + image, KernelFile.of(image, MicroGuests.image(image)),
+                    initrd(d.initrd()), d.cmdline() == null ? "" : d.cmdline());
         }
         if (VmDefinition.IMAGE_LINUX.equals(image)) {
             GuestKitImage kit = guestKit.get().prepare();
-            byte[] initrd = d.initrd() != null ? read(d.initrd(), "initrd") : read(kit.initrd().toString(), "initrd");
-            return new BootImage("guest kit Linux " + kit.kernelRelease(), read(kit.kernel().toString(), "kernel"),
+            KernelFile initrd = d.initrd() != null ? initrd(d.initrd()) : initrd(kit.initrd().toString());
+            return new BootImage("guest kit Linux " + kit.kernelRelease(), kernel(kit.kernel().toString()),
                     initrd, d.cmdline() != null ? d.cmdline() : kit.defaultCmdline());
         }
         String kernelFile = image != null ? image : d.kernel();
-        return new BootImage(kernelFile, read(kernelFile, "kernel"), readOptional(d.initrd(), "initrd"),
-                d.cmdline() == null ? "" : d.cmdline());
+        return new BootImage(kernelFile, kernel(kernelFile), initrd(d.initrd()), d.cmdline() == null ? ""
+                : d.cmdline());
     }
 
-    /** Checks, when a VM is defined, that its files exist and the kernel is a format we boot. */
+    /** Checks, when a VM is defined, that its files exist and the kernel is a format we boot (from its header). */
     static void check(VmDefinition d) {
         String image = d.image();
         if (image != null && (MicroGuests.names().contains(image) || VmDefinition.IMAGE_LINUX.equals(image))) {
-            if (d.initrd() != null) {
-                checkReadable(d.initrd(), "initrd");
-            }
+            initrd(d.initrd());
             return;
         }
-        String kernelFile = image != null ? image : d.kernel();
-        if (image != null && !image.contains("/") && !Files.exists(Path.of(image))) {
+        if (image != null && !image.contains("/")) {
             throw new VmException("unknown image '" + image + "': use one of " + String.join(", ", names())
                     + ", or the path of a kernel file");
         }
-        ImageFormat.detect(read(kernelFile, "kernel"));
-        if (d.initrd() != null) {
-            checkReadable(d.initrd(), "initrd");
+        String kernelFile = image != null ? image : d.kernel();
+        try {
+            ImageFormat.detect(kernel(kernelFile));
+        } catch (LoaderException e) {
+            throw new VmException(e.getMessage(), e);
         }
+        initrd(d.initrd());
     }
 
-    static java.util.List<String> names() {
-        java.util.List<String> names = new java.util.ArrayList<>(MicroGuests.names());
+    static List<String> names() {
+        List<String> names = new ArrayList<>(MicroGuests.names());
         names.add(VmDefinition.IMAGE_LINUX);
-        java.util.Collections.sort(names);
+        Collections.sort(names);
         return names;
     }
 
-    private static void checkReadable(String file, String what) {
-        Path p = Path.of(file);
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            throw new VmException(what + " file " + file + " does not exist or is not readable");
+    private static KernelFile kernel(String file) {
+        try {
+            return KernelFile.openKernel(Path.of(file));
+        } catch (LoaderException e) {
+            throw new VmException(e.getMessage(), e);
         }
     }
 
-    private static byte[] readOptional(String file, String what) {
-        return file == null ? null : read(file, what);
-    }
-
-    private static byte[] read(String file, String what) {
-        checkReadable(file, what);
+    private static KernelFile initrd(String file) {
+        if (file == null) {
+            return null;
+        }
         try {
-            return Files.readAllBytes(Path.of(file));
-        } catch (IOException | OutOfMemoryError e) {
-            throw new VmException("cannot read " + what + " file " + file + ": " + e.getMessage(), e);
+            return KernelFile.openInitrd(Path.of(file));
+        } catch (LoaderException e) {
+            throw new VmException(e.getMessage(), e);
         }
     }
 }

@@ -51,6 +51,9 @@ public final class VmManagerImpl implements VmManager {
         String failureReason;
         Instant since;
         VmRun run;
+        /** A stop or forced delete arrived while STARTING: the start ends the partition it made and says so. */
+        boolean cancelRequested;
+        boolean deleted;
 
         Vm(VmDefinition definition) {
             this.definition = definition;
@@ -223,6 +226,7 @@ public final class VmManagerImpl implements VmManager {
                 throw new VmException("VM " + name + " is already " + vm.state.name().toLowerCase());
             }
             vm.state = VmState.STARTING;
+            vm.cancelRequested = false;
             vm.failureReason = null;
             vm.since = Instant.now();
             d = vm.definition;
@@ -230,17 +234,36 @@ public final class VmManagerImpl implements VmManager {
         try {
             BootImage image = BootImage.resolve(d, guestKit);
             VmRun run = VmRun.launch(partitions, loader, d, image, vm.console, (p, s) -> partitionEnded(vm, p, s));
+            boolean cancelled;
             synchronized (vm) {
-                if (vm.state == VmState.STARTING) { // not already ended by a fast failure
+                cancelled = vm.cancelRequested;
+                if (vm.state == VmState.STARTING && !cancelled) { // not already ended by a fast failure
                     vm.run = run;
                     vm.state = VmState.RUNNING;
                     vm.since = Instant.now();
-                } else {
+                } else if (!cancelled) {
                     run.release(vm.console); // it ended while starting; partitionEnded recorded why
                 }
             }
+            if (cancelled) {
+                run.partition().stop(); // nothing of a cancelled start outlives it
+                run.release(vm.console);
+                synchronized (vm) {
+                    vm.state = VmState.STOPPED;
+                    vm.since = Instant.now();
+                    vm.run = null;
+                }
+                throw new VmException("the start of VM " + name + " was cancelled"
+                        + (vm.deleted ? " (the VM was deleted)" : ""));
+            }
             LOG.info("VM {} started", name);
-        } catch (HypervisorException | VmException e) {
+        } catch (VmException e) {
+            if (vm.cancelRequested) {
+                throw e;
+            }
+            markFailed(vm, e.getMessage());
+            throw new VmException("VM " + name + " failed to start: " + e.getMessage(), e);
+        } catch (HypervisorException e) {
             markFailed(vm, e.getMessage());
             throw new VmException("VM " + name + " failed to start: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -290,6 +313,11 @@ public final class VmManagerImpl implements VmManager {
         VmRun run;
         synchronized (vm) {
             run = vm.run;
+            if (run == null && vm.state == VmState.STARTING) {
+                vm.cancelRequested = true; // the starting thread stops what it made as soon as it has made it
+                LOG.info("VM {}: start cancelled", name);
+                return info(vm);
+            }
             if (run == null) {
                 throw new VmException("VM " + name + " is not running (" + vm.state.name().toLowerCase() + ")");
             }
@@ -301,14 +329,20 @@ public final class VmManagerImpl implements VmManager {
     @Override
     public void delete(String name, boolean force) {
         Vm vm = vm(name);
+        VmRun run;
         synchronized (vm) {
             if (vm.state.isActive() && !force) {
                 throw new VmException("VM " + name + " is " + vm.state.name().toLowerCase()
                         + "; stop it first (or delete with --force)");
             }
+            if (vm.state == VmState.STARTING) {
+                vm.cancelRequested = true; // the start in progress stops its partition (see start)
+                vm.deleted = true;
+            }
+            run = vm.run;
         }
-        if (vm.run != null) {
-            stop(name);
+        if (run != null) {
+            run.partition().stop();
         }
         store.delete(name);
         vms.remove(name, vm);

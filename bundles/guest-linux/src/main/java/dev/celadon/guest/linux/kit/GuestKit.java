@@ -61,9 +61,29 @@ public final class GuestKit {
         return cacheRoot;
     }
 
-    /** Returns the cached kit for the current kernel, building it (with downloads) if needed. */
-    public synchronized GuestKitImage prepare() {
+    /** One preparation at a time in this JVM (file locks are per process, so they need this as well). */
+    private static final Object JVM_LOCK = new Object();
+
+    /**
+     * Returns the cached kit for the current kernel, building it (with downloads) if needed. Safe to call from
+     * several threads, kits and processes at once: preparation holds a lock file in the cache, and whoever comes
+     * second finds the finished kit.
+     */
+    public GuestKitImage prepare() {
         checkCacheRoot();
+        synchronized (JVM_LOCK) {
+            Path lockFile = cacheRoot.resolve(".lock");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                 java.nio.channels.FileLock ignored = ch.lock()) {
+                return prepareLocked();
+            } catch (IOException e) {
+                throw new GuestKitException("cannot lock the guest kit cache " + lockFile + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private GuestKitImage prepareLocked() {
         DebianPackages apt = new DebianPackages(cacheRoot.resolve("downloads"));
         String kernelPackage = apt.resolveKernelPackage("linux-image-cloud-amd64");
         String release = kernelPackage.substring("linux-image-".length());
