@@ -77,7 +77,7 @@ public final class KernelFile {
         }
         if (size > limit) {
             throw new LoaderException(what + " file " + path + " is " + size + " bytes (" + mib(size)
-                    + "), more than the " + mib(limit) + " limit for a " + what);
+                    + "), over the " + mib(limit) + " limit for " + what + "s");
         }
         KernelFile f = new KernelFile(path.toString(), what, path, null, size, null);
         byte[] head = f.read(0, (int) Math.min(size, HEAD_SIZE));

@@ -14,6 +14,8 @@ final class ArrayGuestMemory implements GuestMemory {
     private final List<MemoryRegion> regions;
     private final List<byte[]> ram = new ArrayList<>();
     int writes;
+    /** The longest single write(): a loader streaming a file writes it in bounded pieces. */
+    int maxWrite;
 
     ArrayGuestMemory(List<MemoryRegion> regions, byte fill) {
         this.regions = List.copyOf(regions);
@@ -52,6 +54,7 @@ final class ArrayGuestMemory implements GuestMemory {
     public void write(long address, byte[] src, int offset, int length) {
         int i = index(address, length);
         writes++;
+        maxWrite = Math.max(maxWrite, length);
         System.arraycopy(src, offset, ram.get(i), (int) (address - regions.get(i).base()), length);
     }
 
@@ -61,6 +64,11 @@ final class ArrayGuestMemory implements GuestMemory {
         writes++; // a view may be written through
         return ByteBuffer.wrap(ram.get(i), (int) (address - regions.get(i).base()), length).slice()
                 .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** All of region {@code i}, to compare two loads byte for byte. */
+    byte[] region(int i) {
+        return ram.get(i);
     }
 
     /** Reads without counting (the default readU* methods go through view). */
