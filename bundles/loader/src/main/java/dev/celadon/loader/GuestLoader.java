@@ -9,7 +9,8 @@ public interface GuestLoader {
      * Detects the image format, validates the whole image against {@code memory} before writing anything, then
      * writes the kernel, initrd, command line and boot structures.
      *
-     * @throws LoaderException if the image is not a bootable PVH ELF or bzImage, or does not fit in RAM
+     * @throws LoaderException if the image is not a bootable PVH ELF, Multiboot kernel or bzImage, does not fit in
+     *                         RAM, or its file cannot be read
      */
     LoadedImage load(GuestMemory memory, BootRequest request);
 }

@@ -94,10 +94,6 @@ public final class ElfImage {
         return b.length >= 4 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F';
     }
 
-    public static ElfImage parse(byte[] image) {
-        return parse(KernelFile.of("kernel", image));
-    }
-
     public static ElfImage parse(KernelFile f) {
         byte[] head = f.head();
         require(looksLikeElf(head), "no ELF magic");

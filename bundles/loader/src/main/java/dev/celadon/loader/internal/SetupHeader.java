@@ -59,10 +59,6 @@ public final class SetupHeader {
         return b.length >= HEADER + 4 && Bytes.u32(b, HEADER) == MAGIC_HDRS;
     }
 
-    public static SetupHeader parse(byte[] image) {
-        return parse(image, image.length);
-    }
-
     /**
      * Parses the setup header from the start of the file.
      *
