@@ -59,25 +59,28 @@ public enum ImageFormat {
             SetupHeader.parse(head, kernel.size());
             return BZIMAGE;
         }
-        MultibootHeader multiboot = MultibootHeader.find(head);
         if (ElfImage.looksLikeElf(head)) {
-            if (multiboot == null) {
-                ElfImage.parse(kernel).requirePvh();
+            ElfImage elf = null;
+            LoaderException elfError = null;
+            try {
+                elf = ElfImage.parse(kernel);
+            } catch (LoaderException e) {
+                elfError = e; // fatal unless an a.out-kludge Multiboot header says where to load
+            }
+            if (elf != null && elf.is64() && elf.pvhEntry() != null) {
+                elf.requirePvh();
                 return PVH_ELF;
             }
-            if (!multiboot.has(MultibootHeader.ADDRESS_FIELDS)) {
-                ElfImage elf = ElfImage.parse(kernel);
-                if (elf.is64() && elf.pvhEntry() != null) {
-                    elf.requirePvh();
-                    return PVH_ELF;
+            if (MultibootHeader.find(head) == null) {
+                if (elfError != null) {
+                    throw elfError;
                 }
-            } else if (pvh(kernel)) {
-                return PVH_ELF;
+                elf.requirePvh(); // throws, naming what a PVH kernel lacks
             }
             MultibootImage.resolve(kernel);
             return MULTIBOOT;
         }
-        if (multiboot != null) {
+        if (MultibootHeader.find(head) != null) {
             MultibootImage.resolve(kernel);
             return MULTIBOOT;
         }
@@ -85,20 +88,6 @@ public enum ImageFormat {
             SetupHeader.parse(head, kernel.size()); // says what is wrong with it
         }
         throw new LoaderException(NOT_BOOTABLE + describe(head, kernel.size()));
-    }
-
-    /** An ELF64 PVH kernel, when its ELF headers (irrelevant to an a.out-kludge Multiboot image) parse. */
-    private static boolean pvh(KernelFile kernel) {
-        try {
-            ElfImage elf = ElfImage.parse(kernel);
-            if (elf.is64() && elf.pvhEntry() != null) {
-                elf.requirePvh();
-                return true;
-            }
-            return false;
-        } catch (LoaderException e) {
-            return false;
-        }
     }
 
     private static String describe(byte[] head, long size) {

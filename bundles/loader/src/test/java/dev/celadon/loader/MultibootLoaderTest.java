@@ -231,6 +231,32 @@ class MultibootLoaderTest {
     }
 
     @Test
+    void pvhWinsEvenOverAMultibootHeaderWeWouldRefuse() {
+        byte[] text = TestMultiboot.concat(TestMultiboot.header(MEMORY_INFO | 0x80), random(0x400, 30));
+        byte[] pvh = new TestElf().segment(0x100000, text, text.length).entry(0x100020).build();
+        assertEquals(ImageFormat.PVH_ELF, ImageFormat.detect(pvh));
+        TestMultiboot.Elf32 t = new TestMultiboot.Elf32().segment(0x100000, text, text.length).entry(0x100020);
+        assertRefused(t.build(), "flags bits 3-15");
+    }
+
+    @Test
+    void addressFieldsNeedNoValidElfHeaders() {
+        // ELF magic with a broken header (class 9), but the a.out kludge says where to load: Multiboot.
+        byte[] header = TestMultiboot.header(ADDRESS, 0x100010, 0x100000, 0, 0, 0x100020);
+        byte[] image = TestMultiboot.concat(new byte[] {0x7f, 'E', 'L', 'F', 9, 1, 1, 0}, new byte[8], header,
+                random(0x100, 31));
+        assertEquals(ImageFormat.MULTIBOOT, ImageFormat.detect(image));
+        ArrayGuestMemory mem = ArrayGuestMemory.of(16 * MIB);
+        LoadedImage img = new KernelLoader().load(mem, BootRequest.of(image, null, ""));
+        assertArrayEquals(image, mem.read(0x100000, image.length));
+        assertEquals(0x100020, img.bootState().rip());
+        // the same bytes without the header are a broken ELF, said so
+        byte[] noHeader = image.clone();
+        Arrays.fill(noHeader, 16, 16 + header.length, (byte) 0);
+        assertRefused(noHeader, "ELF class 9");
+    }
+
+    @Test
     void bzImageWinsOverAMultibootHeader() {
         byte[] kernel = TestMultiboot.concat(TestMultiboot.header(ADDRESS, 0x100000, 0x100000, 0, 0, 0x100000),
                 random(0x1000, 15));
