@@ -3,14 +3,11 @@
  * page near the top of RAM, then echoes console lines using the UART's receive interrupt (IOAPIC pin 4),
  * idling in HLT: every port access is a VM exit, so it never polls.
  */
-#include "lib.h"
+#include "mp.h"
 
-#define LAPIC 0xFEE00000UL
 #define IOAPIC 0xFEC00000UL
 #define UART_VECTOR 0x24
-#define TRAMPOLINE 0x8000UL
 
-extern char trampoline_image[], trampoline_image_end[];
 extern void irq_uart(void), irq_spurious(void);
 
 struct idt_entry {
@@ -22,47 +19,8 @@ struct idt_entry {
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 static u8 apic_ids[256];
-static int ncpus;
-static volatile int vcpus_up;
 static volatile u8 rx_ring[256];
 static volatile u32 rx_head, rx_tail;
-
-static int checksum_ok(const u8 *p, u32 len)
-{
-    u8 s = 0;
-    for (u32 i = 0; i < len; i++)
-        s += p[i];
-    return s == 0;
-}
-
-/* Enabled local APICs of the MADT, via RSDP (revision 2) and the XSDT; 0 if the tables are missing or bad. */
-static int madt_cpus(u64 rsdp)
-{
-    const u8 *r = (const u8 *)rsdp;
-    if (!rsdp || memcmp(r, "RSD PTR ", 8) || !checksum_ok(r, 20) || r[15] < 2 || !checksum_ok(r, *(const u32 *)(r + 20)))
-        return 0;
-    const u8 *x = (const u8 *)*(const u64 *)(r + 24);
-    u32 xlen = *(const u32 *)(x + 4);
-    if (memcmp(x, "XSDT", 4) || !checksum_ok(x, xlen))
-        return 0;
-    for (u32 i = 0; 36 + 8 * i + 8 <= xlen; i++) {
-        const u8 *t = (const u8 *)*(const u64 *)(x + 36 + 8 * i);
-        u32 len = *(const u32 *)(t + 4);
-        if (memcmp(t, "APIC", 4) || !checksum_ok(t, len))
-            continue;
-        for (u32 off = 44; off + 2 <= len && t[off + 1] >= 2; off += t[off + 1]) {
-            if (t[off] == 0 && (*(const u32 *)(t + off + 4) & 1) && ncpus < 256)
-                apic_ids[ncpus++] = t[off + 3];
-        }
-        return ncpus;
-    }
-    return 0;
-}
-
-static u32 lapic_id(void)
-{
-    return mmio_read32(LAPIC + 0x20) >> 24;
-}
 
 static void set_gate(int v, void (*h)(void))
 {
@@ -81,43 +39,9 @@ void ap_main(void)
     print_lock();
     printf("vcpu %u up\n", lapic_id());
     print_unlock();
-    __atomic_add_fetch(&vcpus_up, 1, __ATOMIC_SEQ_CST);
+    mp_ap_up();
     for (;;)
         __asm__ volatile("cli; hlt");
-}
-
-static void spin_cycles(u64 cycles)
-{
-    u64 t = rdtsc();
-    while (rdtsc() - t < cycles)
-        cpu_relax();
-}
-
-static void send_ipi(u32 apic, u32 low)
-{
-    mmio_write32(LAPIC + 0x310, apic << 24);
-    mmio_write32(LAPIC + 0x300, low);
-}
-
-/*
- * INIT-SIPI-SIPI to all processors but this one at once (the "all excluding self" shorthand, as PC firmware
- * does). Addressing each AP by its APIC ID is what Linux does, but under kvm_pvm an INIT or SIPI sent that
- * way to the second vCPU of a two-vCPU VM never arrived, while the broadcast does. The APs then start
- * together; each takes its own stack by an atomic counter (see smp.S).
- */
-static void start_aps(u32 bsp)
-{
-    (void)bsp;
-    memcpy((void *)TRAMPOLINE, trampoline_image, trampoline_image_end - trampoline_image);
-    send_ipi(0, 0xC4500);                               /* INIT, assert, all excluding self */
-    spin_cycles(10000000);
-    send_ipi(0, 0xC4600 | (TRAMPOLINE >> 12));          /* STARTUP */
-    spin_cycles(1000000);
-    if (vcpus_up < ncpus)
-        send_ipi(0, 0xC4600 | (TRAMPOLINE >> 12));      /* the second SIPI of the MP protocol */
-    u64 t = rdtsc();
-    while (vcpus_up < ncpus && rdtsc() - t < 20000000000UL)
-        cpu_relax();
 }
 
 void uart_interrupt(void)
@@ -182,7 +106,7 @@ void main(const struct hvm_start_info *si)
     u64 top = 0, ram = 0;
     if (si->magic == HVM_START_MAGIC)
         ram = ram_total(si, &top);
-    int cpus = madt_cpus(si->magic == HVM_START_MAGIC ? si->rsdp_paddr : 0);
+    int cpus = madt_cpus(si->magic == HVM_START_MAGIC ? si->rsdp_paddr : 0, apic_ids, 256);
     if (!cpus) {
         printf("no ACPI tables\n");
         cpus = 1;
@@ -193,13 +117,12 @@ void main(const struct hvm_start_info *si)
     print_lock();
     printf("vcpu %u up\n", bsp);
     print_unlock();
-    vcpus_up = 1;
-    if (ncpus > 1) {
-        start_aps(bsp);
-        if (vcpus_up == cpus)
+    if (cpus > 1) {
+        int up = start_aps(cpus);
+        if (up == cpus)
             printf("all %d vcpus up\n", cpus);
         else
-            printf("only %d of %d vcpus up\n", vcpus_up, cpus);
+            printf("only %d of %d vcpus up\n", up, cpus);
     }
     if (top >= 4096 && top <= (64UL << 30)) {
         volatile u64 *page = (volatile u64 *)(top - 4096);

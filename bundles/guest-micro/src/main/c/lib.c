@@ -130,3 +130,37 @@ u64 ram_total(const struct hvm_start_info *si, u64 *top_end)
     }
     return total;
 }
+
+const char *cmdline_of(const struct hvm_start_info *si)
+{
+    return si && si->magic == HVM_START_MAGIC && si->cmdline_paddr ? (const char *)si->cmdline_paddr : "";
+}
+
+u64 cmdline_number(const char *cmdline, const char *key, int base, u64 dflt)
+{
+    u64 n = 0;
+    while (key[n])
+        n++;
+    for (const char *s = cmdline; *s; s++) {
+        /* the key at the start of a word */
+        if ((s != cmdline && s[-1] != ' ') || strncmp(s, key, n))
+            continue;
+        u64 v = 0;
+        for (s += n; *s; s++) {
+            int d = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+            if (d < 0 || d >= base)
+                break;
+            v = v * base + d;
+        }
+        return v;
+    }
+    return dflt;
+}
+
+void poweroff(void)
+{
+    outb(0x600, 0x34); /* SLP_EN | SLP_TYP 5 (S5) */
+    outb(0xF4, 0);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}

@@ -50,6 +50,16 @@ void *memcpy(void *d, const void *s, u64 n);
 void *memset(void *d, int c, u64 n);
 int strncmp(const char *a, const char *b, u64 n);
 
+/* The command line from start_info, "" without one. */
+const char *cmdline_of(const struct hvm_start_info *si);
+
+/* The number after key (e.g. "iters=") in cmdline, in base 10 or 16; dflt if the key is absent. */
+u64 cmdline_number(const char *cmdline, const char *key, int base, u64 dflt);
+
+/* Ends the guest: the FADT sleep control register (Celadon's ACPI S5), then QEMU's isa-debug-exit at 0xF4,
+ * so one ELF ends cleanly under both; halts if neither is there. */
+void __attribute__((noreturn)) poweroff(void);
+
 /* Sum of RAM (type 1) in the memory map, and the end of the highest RAM region. */
 u64 ram_total(const struct hvm_start_info *si, u64 *top_end);
 #endif

@@ -13,17 +13,31 @@ import java.util.TreeSet;
  * <li>{@code demo}: banner with vCPU count and memory, SMP start-up, a page test at the top of RAM, console echo</li>
  * <li>{@code bench}: N port writes ({@code count=N port=0xP} on its command line), then a write to port 0xF4</li>
  * <li>{@code faulty}: an instruction KVM cannot emulate</li>
+ * <li>{@code cpubench}: a CPU-bound workload ({@code iters=N}), its checksum, then poweroff (port 0x600, then 0xF4)</li>
+ * <li>{@code smp}: starts every AP, then LOCKed counters, a message-passing and a store-buffering litmus test</li>
+ * <li>hostile guests for robustness tests, each ending (or not) in its own way: {@code garbage} (jumps into random
+ * bytes), {@code wildjump} (jumps outside RAM), {@code badpt} (page tables outside RAM), {@code spin} (CLI and an
+ * endless loop), {@code triple} (a triple fault)</li>
  * </ul>
  */
 public final class MicroGuests {
 
-    private static final Set<String> NAMES = Set.of("bench", "demo", "faulty");
+    private static final Set<String> NAMES = Set.of("bench", "demo", "faulty", "cpubench", "smp", "garbage", "wildjump",
+            "badpt", "spin", "triple");
+
+    /** The guests that never end cleanly by design: a backend must stop or fail them. */
+    private static final Set<String> HOSTILE = Set.of("garbage", "wildjump", "badpt", "spin", "triple");
 
     private MicroGuests() {
     }
 
     public static Set<String> names() {
         return new TreeSet<>(NAMES);
+    }
+
+    /** The hostile guests' names (garbage, wildjump, badpt, spin, triple), sorted. */
+    public static Set<String> hostile() {
+        return new TreeSet<>(HOSTILE);
     }
 
     public static byte[] image(String name) {

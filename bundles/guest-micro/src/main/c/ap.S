@@ -1,8 +1,8 @@
 #include "longmode.h"
 /*
- * Multiprocessor and interrupt support for the demo guest: the real-mode trampoline application
- * processors start in (copied to 0x8000 by the BSP, SIPI vector 0x08), their way to long mode, and the
- * UART interrupt entry.
+ * Application processor start-up, shared by the guests that start APs (mp.c): the real-mode trampoline the
+ * APs start in (copied to 0x8000 by the BSP, SIPI vector 0x08), their way to long mode, then the guest's
+ * ap_main() on a stack of its own.
  */
 /* An application processor arrives here from the trampoline, in 32-bit protected mode. */
     .code32
@@ -30,36 +30,6 @@ ap_entry64:
 5:  cli
     hlt
     jmp 5b
-
-/* Interrupt entry for the demo's UART vector: save what C may clobber, call uart_interrupt, EOI. */
-    .globl irq_uart
-irq_uart:
-    push %rax
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    call uart_interrupt
-    mov $0xFEE000B0, %eax       /* local APIC EOI (rax is saved above) */
-    movl $0, (%rax)
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rax
-    iretq
-
-    .globl irq_spurious
-irq_spurious:
-    iretq
 
 /* Real-mode trampoline, run at 0x8000 after a SIPI with vector 0x08. */
     .section .trampoline, "ax"
