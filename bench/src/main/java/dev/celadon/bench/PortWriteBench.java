@@ -78,7 +78,7 @@ public final class PortWriteBench {
         partitions.register("kvm", 10, new KvmBackend());
         KernelLoader loader = new KernelLoader();
         for (int run = 0; run < runs; run++) {
-            Partition p = partitions.create(new PartitionConfig("bench" + run, 1, 64L << 20));
+            Partition p = partitions.create(new PartitionConfig("bench" + run, 1, 64L << 20, "kvm"));
             try {
                 Counter counter = new Counter(count);
                 p.intercepts().portIo(BENCH_PORT, 1, counter);
