@@ -55,6 +55,7 @@ public final class LocalApic {
     private volatile int modeSnapshot;
     private volatile int logicalSnapshot;
     private volatile int dfrSnapshot;
+    private volatile long timerDeadline = Long.MAX_VALUE;
 
     LocalApic(ApicBus bus, int vpIndex, int apicId, boolean bsp, ProcessorControl control) {
         this.bus = bus;
@@ -257,12 +258,15 @@ public final class LocalApic {
 
     /** Fires the timer if it expired: accepts the LVT timer vector unless masked. The owner calls this often. */
     public void updateTimer() {
+        if (bus.clock().nanos() < timerDeadline) {
+            return; // the common case, without the lock
+        }
         boolean signal = false;
         synchronized (lock) {
             if (timer.poll() && (timer.lvt() & LVT_MASKED) == 0) {
                 acceptLocked(timer.lvt() & 0xFF, false, null);
-                signal = refresh();
             }
+            signal = refresh();
         }
         if (signal) {
             control.interruptPending();
@@ -271,9 +275,7 @@ public final class LocalApic {
 
     /** Virtual time of the next timer expiry, Long.MAX_VALUE if none is armed: how long a halted vCPU may sleep. */
     public long nextTimerDeadlineNanos() {
-        synchronized (lock) {
-            return timer.nextDeadlineNanos();
-        }
+        return timerDeadline;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -683,6 +685,7 @@ public final class LocalApic {
         int old = deliverable;
         deliverable = v;
         pprSnapshot = ppr;
+        timerDeadline = timer.nextDeadlineNanos();
         publish();
         return v >= 0 && v != old;
     }

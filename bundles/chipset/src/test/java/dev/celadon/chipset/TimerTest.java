@@ -134,6 +134,24 @@ class TimerTest {
     }
 
     @Test
+    void timesStayExactAfterHoursOfUptime() {
+        Cpu cpu = cpu(300_000_000L);
+        clock.set(36_000_000_000_001L); // ten hours: tick * 10^9 no longer fits a long
+        cpu.write(DIVIDE, 0xB);
+        cpu.write(LVT_TIMER, 0x40 | PERIODIC);
+        cpu.write(INITIAL, 7);
+        // now is tick floor(36e12 * 0.3 + 0.3) = 10_800_000_000_000; the first period ends 7 ticks later.
+        long end = (10_800_000_000_007L * 10 + 2) / 3;
+        assertEquals(end, cpu.apic.nextTimerDeadlineNanos());
+        clock.set(end - 1);
+        cpu.apic.updateTimer();
+        assertEquals(-1, take(cpu));
+        clock.set(end);
+        cpu.apic.updateTimer();
+        assertEquals(0x40, take(cpu));
+    }
+
+    @Test
     void maskedTimerCountsButDoesNotInterrupt() {
         Cpu cpu = cpu(1_000_000_000L);
         cpu.write(DIVIDE, 0xB);
