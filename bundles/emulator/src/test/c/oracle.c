@@ -109,6 +109,7 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
     fault_cr2 = (uint64_t) g[REG_CR2];
     faulted = sig == SIGALRM ? 2 : 1;
     g[REG_RIP] = (greg_t) fault_return;
+    g[REG_RSP] = (greg_t) host_rsp; /* the case's RSP may be non-canonical: the return from the signal must not use it */
     g[REG_EFL] &= ~(greg_t) 0x400; /* DF */
 }
 
