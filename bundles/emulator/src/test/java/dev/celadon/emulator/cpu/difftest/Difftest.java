@@ -79,7 +79,9 @@ public final class Difftest {
             List<String> d = Comparison.differences(c, h, e);
             if (d.isEmpty()) continue;
             rep.mismatches++;
-            boolean unimplemented = e.status() == Outcome.Status.UNSUPPORTED;
+            // the emulator stopped, or raised #UD where the host ran the instruction: not implemented (yet)
+            boolean unimplemented = e.status() == Outcome.Status.UNSUPPORTED
+                    || e.status() == Outcome.Status.EXCEPTION && e.vector() == 6 && h.vector() != 6;
             Map<String, String> first = unimplemented ? rep.unsupported : rep.firstReproducer;
             rep.mismatchCount.merge(c.form(), 1L, Long::sum);
             if (!first.containsKey(c.form()))
