@@ -110,7 +110,7 @@ public final class EmulatorRunner implements CaseRunner, CpuPlatform {
         cpu.setSegment(Segment.GS, new Segment(0, 0, 0xFFFF_FFFF, 0xC0F3));
         cpu.setSegment(Segment.TR, new Segment(TSS_SEL, TSS, 0x67, 0x8B));
         for (int i = 0; i < 16; i++) cpu.setReg(i, c.regs()[i]);
-        cpu.setRflags(c.rflags() & Flags.USER | 2);
+        cpu.setRflags(c.rflags() & Flags.USER | 0x202); // IF=1, as in the host's process (PUSHF sees it)
         cpu.setRip(CaseLayout.CODE_BASE);
     }
 

@@ -16,6 +16,8 @@ final class StackForms {
         f.add(new Form("PUSH r/m", b -> pushPopMem(b, true)));
         f.add(new Form("POP r/m", b -> pushPopMem(b, false)));
         f.add(new Form("PUSH imm", StackForms::pushImm));
+        f.add(new Form("PUSHF", b -> pushfPopf(b, true)));
+        f.add(new Form("POPF", b -> pushfPopf(b, false)));
         f.add(new Form("ENTER imm16,imm8", StackForms::enter));
         f.add(new Form("LEAVE", StackForms::leave));
     }
@@ -51,6 +53,22 @@ final class StackForms {
         long imm = Values.edge(b.r, immBits);
         b.asm.emit(Insn.op(imm8 ? 0x6A : 0x68).default64().size(bits).imm(imm, immBits / 8)
                 .text((bits == 16 ? "pushw " : "push ") + Asm.imm(imm, bits)));
+        b.compare(Flags.ARITH);
+    }
+
+    /**
+     * PUSHFQ/POPFQ (66: 16-bit). The host runs with IF=1 and so does the emulator's case; POPF at CPL 3
+     * with IOPL 0 leaves IF alone. The popped image holds only the user flags, bit 1, IF and sometimes
+     * IOPL/NT bits (ignored or kept as the architecture says); never TF or AC (a trap, alignment checks).
+     */
+    static void pushfPopf(CaseBuilder b, boolean push) {
+        int bits = b.r.nextInt(4) == 0 ? 16 : 64;
+        b.stack(32, 32);
+        if (!push) {
+            long img = b.r.nextLong() & Flags.USER | 2 | (b.r.nextBoolean() ? 0x200 : 0);
+            b.poke(b.reg(RSP), img | (b.r.nextLong() & ~0xFFFFL & Values.mask(64)) & ~0x3F_FFFFL, 8);
+        }
+        b.asm.emit(Insn.op(push ? 0x9C : 0x9D).default64().size(bits).text((push ? "pushf" : "popf") + (bits == 16 ? "w" : "")));
         b.compare(Flags.ARITH);
     }
 
