@@ -2,6 +2,7 @@ package dev.celadon.emulator.cpu.difftest;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -17,6 +18,8 @@ class NativeOracleTest {
 
     @BeforeAll
     static void start() throws Exception {
+        Assumptions.assumeTrue("amd64".equals(System.getProperty("os.arch")) && "Linux".equals(System.getProperty("os.name")),
+                "the oracle runs x86-64 code natively on Linux");
         oracle = NativeOracle.start(Path.of("target/difftest"));
     }
 
