@@ -1,0 +1,21 @@
+package dev.celadon.emulator.cpu;
+
+/** Decoded instructions from one physical page run in sequence: the unit of the decoded-code cache. */
+final class Block {
+    /** Physical address of the first byte with the decode mode in bits 60-61. */
+    final long key;
+    /** Physical page number and its write generation when decoded: the block is stale once they differ. */
+    final long page;
+    final int gen;
+    final Insn[] insns;
+    /** Length in bytes. */
+    final int len;
+
+    Block(long key, long page, int gen, Insn[] insns, int len) {
+        this.key = key;
+        this.page = page;
+        this.gen = gen;
+        this.insns = insns;
+        this.len = len;
+    }
+}
