@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -23,7 +22,7 @@ class DistributionTest {
     static KarafDistribution karaf;
 
     static final List<String> BUNDLES = List.of("dev.celadon.hypervisor.api", "dev.celadon.hypervisor.core",
-            "dev.celadon.kvm", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
+            "dev.celadon.kvm", "dev.celadon.chipset", "dev.celadon.emulator", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
             "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell");
 
     @BeforeAll
@@ -40,8 +39,13 @@ class DistributionTest {
         }
     }
 
-    static void requireKvm() {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/kvm")), "skipped: /dev/kvm does not exist on this host");
+    /** Every backend that runs guests here: the emulator always, KVM where /dev/kvm exists. */
+    static List<String> backends() {
+        return Files.exists(Path.of("/dev/kvm")) ? List.of("emulator", "kvm") : List.of("emulator");
+    }
+
+    static String bundleOf(String backend) {
+        return "dev.celadon." + backend;
     }
 
     @Test
@@ -78,43 +82,66 @@ class DistributionTest {
     @Test
     @Order(3)
     void aDemoVmThroughTheShell() throws Exception {
-        requireKvm();
-        String created = karaf.execute("vm:create t1 --cpus 1 --memory 64 --image demo");
-        assertTrue(created.contains("VM t1 created"), created);
-        String again = karaf.execute("vm:create t1 --image demo");
+        for (String backend : backends()) {
+            demoVmThroughTheShell(backend);
+        }
+    }
+
+    private void demoVmThroughTheShell(String backend) throws Exception {
+        System.out.println("itest: demo VM through the shell on " + backend);
+        String t1 = "t1-" + backend;
+        String created = karaf.execute("vm:create " + t1 + " --cpus 1 --memory 64 --image demo --backend " + backend);
+        assertTrue(created.contains("VM " + t1 + " created"), created);
+        assertTrue(created.contains("backend " + backend), created);
+        String unknown = karaf.execute("vm:create t3 --image windows");
+        assertTrue(unknown.contains("unknown image 'windows'") && unknown.contains("demo"), unknown);
+        String again = karaf.execute("vm:create " + t1 + " --image demo");
         assertTrue(again.contains("already exists"), again);
         String bad = karaf.execute("vm:create t2 --cpus 0 --image demo");
         assertTrue(bad.contains("at least 1 vCPU"), bad);
 
-        String started = karaf.execute("vm:start t1");
+        String started = karaf.execute("vm:start " + t1);
         assertTrue(started.contains("running"), started + karaf.log());
-        karaf.awaitOutput("vm:log t1", "CELADON-DEMO cpus=1 mem_mib=64", 60);
-        karaf.awaitOutput("vm:log t1", "echo ready", 60);
-        karaf.execute("vm:send t1 hello karaf");
-        karaf.awaitOutput("vm:log t1", "echo: hello karaf", 60);
+        karaf.awaitOutput("vm:log " + t1, "CELADON-DEMO cpus=1 mem_mib=64", 60);
+        karaf.awaitOutput("vm:log " + t1, "echo ready", 60);
+        karaf.execute("vm:send " + t1 + " hello karaf");
+        karaf.awaitOutput("vm:log " + t1, "echo: hello karaf", 60);
 
-        String info = karaf.execute("vm:info t1").toLowerCase(Locale.ROOT);
+        String info = karaf.execute("vm:info " + t1).toLowerCase(Locale.ROOT);
         assertTrue(info.contains("running"), info);
-        assertTrue(info.contains("software-nested") || info.contains("hardware-assisted"), info);
-        String twice = karaf.execute("vm:start t1");
+        assertTrue(info.contains("backend") && info.contains(backend), info);
+        if (backend.equals("emulator")) {
+            assertTrue(info.contains("emulator"), info);
+        } else {
+            assertTrue(info.contains("software-nested") || info.contains("hardware-assisted"), info);
+        }
+        assertTrue(karaf.execute("vm:list").lines().anyMatch(l -> l.contains(t1) && l.contains(backend)));
+        String twice = karaf.execute("vm:start " + t1);
         assertTrue(twice.contains("already running"), twice);
 
-        String stopped = karaf.execute("vm:stop t1");
+        String stopped = karaf.execute("vm:stop " + t1);
         assertTrue(stopped.contains("stopped"), stopped);
-        assertTrue(karaf.execute("vm:list").lines().anyMatch(l -> l.contains("t1") && l.contains("stopped")));
+        assertTrue(karaf.execute("vm:list").lines().anyMatch(l -> l.contains(t1) && l.contains("stopped")));
     }
 
-    /** Bundles come and go at runtime: taking the KVM backend away powers its VMs off and leaves no vCPU thread. */
+    /** Bundles come and go at runtime: taking a backend away powers its VMs off and leaves no vCPU thread. */
     @Test
     @Order(4)
-    void theKvmBackendCanBeStoppedAndStartedWhileAVmRuns() throws Exception {
-        requireKvm();
-        karaf.execute("vm:create hot --cpus 2 --memory 64 --image demo");
+    void eachBackendCanBeStoppedAndStartedWhileAVmRuns() throws Exception {
+        for (String backend : backends()) {
+            backendStoppedAndStarted(backend);
+        }
+    }
+
+    private void backendStoppedAndStarted(String backend) throws Exception {
+        System.out.println("itest: the " + backend + " bundle stopped and started while a VM runs");
+        String bundle = bundleOf(backend);
+        karaf.execute("vm:create hot --cpus 2 --memory 64 --image demo --backend " + backend);
         karaf.execute("vm:start hot");
         karaf.awaitOutput("vm:log hot", "echo ready", 60);
         assertTrue(vcpuThreads() > 0, "a running VM has vCPU threads");
 
-        String stopped = karaf.execute("bundle:stop dev.celadon.kvm");
+        String stopped = karaf.execute("bundle:stop " + bundle);
         assertFalse(stopped.contains("Error"), stopped);
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (vcpuThreads() > 0 && System.nanoTime() < deadline) {
@@ -122,7 +149,9 @@ class DistributionTest {
         }
         assertEquals(0, vcpuThreads(), "vCPU threads left after the backend went away");
 
-        karaf.execute("bundle:start dev.celadon.kvm");
+        String failed = karaf.execute("vm:info hot");
+        assertTrue(failed.toLowerCase(Locale.ROOT).contains("stopped") || failed.contains("failed"), failed);
+        karaf.execute("bundle:start " + bundle);
         karaf.awaitOutput("vm:list", "hot", 60);
         String started = karaf.execute("vm:start hot");
         assertTrue(started.contains("running"), started + karaf.log());
@@ -162,9 +191,7 @@ class DistributionTest {
         String list = karaf.execute("vm:list");
         assertTrue(list.contains("keep"), list);
         assertTrue(list.contains("Skipped definition broken.json"), list);
-        if (Files.exists(Path.of("/dev/kvm"))) {
-            assertTrue(list.contains("t1"), list);
-        }
+        assertTrue(list.contains("t1-emulator"), list);
         String deleted = karaf.execute("vm:delete keep");
         assertTrue(deleted.contains("deleted"), deleted);
         assertFalse(Files.exists(vms.resolve("keep.json")));

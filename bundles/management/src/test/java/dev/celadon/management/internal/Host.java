@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
+import dev.celadon.emulator.internal.EmulatorBackend;
 import dev.celadon.kvm.internal.KvmBackend;
 import dev.celadon.loader.internal.KernelLoader;
 import dev.celadon.management.VmManager;
@@ -17,8 +18,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The real stack without OSGi: KVM backend, hypervisor core, loader and management wired by their
- * constructors, as DS wires them in Karaf.
+ * The real stack without OSGi: both backends (KVM, the emulator), hypervisor core, loader and management wired by
+ * their constructors, as DS wires them in Karaf.
  */
 final class Host {
 
@@ -34,6 +35,7 @@ final class Host {
     static PartitionManagerImpl partitions() {
         PartitionManagerImpl pm = new PartitionManagerImpl();
         pm.register("kvm", 10, new KvmBackend());
+        pm.register("emulator", 50, new EmulatorBackend());
         return pm;
     }
 
