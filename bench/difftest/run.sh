@@ -9,11 +9,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 cases="${1:-1000000}"; seed="${2:-1}"; shift $(( $# > 2 ? 2 : $# )) || true
 mod=bundles/emulator
-mvn -o -q -f "$mod/pom.xml" test-compile
-cp_file="$mod/target/difftest-classpath.txt"
-if [ ! -s "$cp_file" ] || [ "$mod/pom.xml" -nt "$cp_file" ]; then
-  mvn -o -q -f "$mod/pom.xml" dependency:build-classpath -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=test >/dev/null
-fi
-exec java -Dceladon.difftest.oracle="$mod/src/test/c/oracle.c" \
-  -cp "$mod/target/test-classes:$mod/target/classes:$(cat "$cp_file")" \
-  dev.celadon.emulator.cpu.difftest.DifftestMain "$cases" "$seed" "$@"
+# exec-maven-plugin 3.5.0 is the version in the offline repository; the main class runs with the test classpath
+exec mvn -o -q -f "$mod/pom.xml" test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
+  -Dexec.mainClass=dev.celadon.emulator.cpu.difftest.DifftestMain -Dexec.classpathScope=test \
+  -Dceladon.difftest.oracle="$root/$mod/src/test/c/oracle.c" -Dexec.args="$cases $seed $*"

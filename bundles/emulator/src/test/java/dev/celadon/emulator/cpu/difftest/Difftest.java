@@ -26,11 +26,15 @@ public final class Difftest {
         /** Forms the emulator reported unimplemented, with the first reproducer. */
         public final Map<String, String> unsupported = new LinkedHashMap<>();
         public double seconds;
+        /** Time in the oracle (including the pipes) and in the emulator runner, and generating. */
+        public double hostSeconds, emulatorSeconds, generateSeconds;
 
         public String summary() {
             StringBuilder s = new StringBuilder();
             s.append(String.format("%d cases, %d forms, %d mismatches in %d forms (%d unimplemented), %d host exceptions, %.1f s%n",
                     cases, forms, mismatches, mismatchCount.size(), unsupported.size(), hostExceptions, seconds));
+            s.append(String.format("  time: generating %.1f s, host %.1f s (%.0f cases/s), emulator %.1f s (%.0f cases/s)%n",
+                    generateSeconds, hostSeconds, cases / hostSeconds, emulatorSeconds, cases / emulatorSeconds));
             mismatchCount.forEach((f, n) -> s.append(String.format("  %-40s %d%n", f, n)));
             return s.toString();
         }
@@ -54,7 +58,9 @@ public final class Difftest {
         List<TestCase> pending = new ArrayList<>(batch);
         for (long k = 0; k < perForm; k++) {
             for (Form f : forms) {
+                long g0 = System.nanoTime();
                 pending.add(generate(f, seed, k));
+                rep.generateSeconds += (System.nanoTime() - g0) / 1e9;
                 if (pending.size() == batch) {
                     compare(pending, host, emu, rep, scratch);
                     pending.clear();
@@ -69,13 +75,17 @@ public final class Difftest {
     private static void compare(List<TestCase> cases, NativeOracle host, CaseRunner emu, Report rep, Path scratch)
             throws IOException {
         if (cases.isEmpty()) return;
+        long t0 = System.nanoTime();
         List<Outcome> native_ = host.run(cases);
+        rep.hostSeconds += (System.nanoTime() - t0) / 1e9;
         for (int i = 0; i < cases.size(); i++) {
             TestCase c = cases.get(i);
             Outcome h = native_.get(i);
             rep.cases++;
             if (h.status() == Outcome.Status.EXCEPTION) rep.hostExceptions++;
+            long e0 = System.nanoTime();
             Outcome e = emu.run(c);
+            rep.emulatorSeconds += (System.nanoTime() - e0) / 1e9;
             List<String> d = Comparison.differences(c, h, e);
             if (d.isEmpty()) continue;
             rep.mismatches++;

@@ -51,13 +51,14 @@ public final class EmulatorRunner implements CaseRunner, CpuPlatform {
 
     public EmulatorRunner() {
         mem = new PhysicalMemory(List.of(
-                new PhysicalMemory.Region(SYS, ByteBuffer.allocate(SYS_SIZE)),
-                new PhysicalMemory.Region(CaseLayout.DATA_BASE, ByteBuffer.allocate(CaseLayout.DATA_SIZE)),
-                new PhysicalMemory.Region(CaseLayout.CODE_BASE, ByteBuffer.allocate(CaseLayout.CODE_SIZE))));
+                new PhysicalMemory.Region(SYS, ByteBuffer.allocateDirect(SYS_SIZE)),
+                new PhysicalMemory.Region(CaseLayout.DATA_BASE, ByteBuffer.allocateDirect(CaseLayout.DATA_SIZE)),
+                new PhysicalMemory.Region(CaseLayout.CODE_BASE, ByteBuffer.allocateDirect(CaseLayout.CODE_SIZE))));
         java.util.Arrays.fill(cc, (byte) 0xCC);
         mem.write(CaseLayout.CODE_BASE, cc);
         buildSystemArea();
         cpu = new Cpu(0, mem, this);
+        enterLongMode();
         watchdog = new Thread(this::watch, "difftest-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
@@ -97,13 +98,18 @@ public final class EmulatorRunner implements CaseRunner, CpuPlatform {
         mem.write(SYS, b.array());
     }
 
-    private void enterCase(TestCase c) {
+    /** Once: a case changes none of this (control registers flush the TLB, which costs more than a case). */
+    private void enterLongMode() {
         cpu.setCr4(CR4_PAE);
         cpu.setCr3(PML4);
         cpu.setEfer(EFER_LME | EFER_LMA);
         cpu.setCr0(CR0_PG | CR0_WP | CR0_NE | CR0_ET | CR0_PE);
         cpu.setGdtr(GDT, 0x37);
         cpu.setIdtr(IDT, 256 * 16 - 1);
+    }
+
+    /** Every case: CPL 3 again (an exception left the processor at CPL 0), the case's registers. */
+    private void enterCase(TestCase c) {
         cpu.setSegment(Segment.CS, Segment.flat(USER_CS, 0xA0FB));
         for (int s : new int[] {Segment.SS, Segment.DS, Segment.ES}) cpu.setSegment(s, Segment.flat(USER_DS, 0xC0F3));
         cpu.setSegment(Segment.FS, new Segment(0, 0, 0xFFFF_FFFF, 0xC0F3));
