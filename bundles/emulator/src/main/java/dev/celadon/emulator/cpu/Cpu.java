@@ -499,7 +499,7 @@ public final class Cpu {
     void unimplemented() {
         long at = curRip();
         if (reportedUnimplemented.add(at)) {
-            byte[] b = bytesAt(at, cur.end - cur.off);
+            byte[] b = bytesAt(at, 15);
             try {
                 platform.unimplemented(at, b);
             } catch (RuntimeException e) {
