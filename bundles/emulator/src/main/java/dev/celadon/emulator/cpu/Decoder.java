@@ -754,11 +754,11 @@ final class Decoder {
             case 0xC1: modrm(in); in.exec = IntOps::xadd; lockOk = true; return;
             case 0xC7:
                 modrm(in);
-                if (rawReg == 1 && in.rm < 0 && in.size != 8) {
-                    in.exec = IntOps::cmpxchg8b;
+                if (rawReg == 1 && in.rm < 0) {
+                    in.exec = in.size == 8 ? IntOps::cmpxchg16b : IntOps::cmpxchg8b;
                     lockOk = true;
                 } else {
-                    unimplemented(in); // CMPXCHG16B, RDRAND, RDSEED, RDPID, VMX
+                    unimplemented(in); // RDRAND, RDSEED, RDPID, VMX
                 }
                 return;
             case 0xFF: in.exec = Ops::ud; in.terminator = true; return; // UD0

@@ -788,6 +788,36 @@ final class IntOps {
         Flags.set(c, f);
     }
 
+    /**
+     * CMPXCHG16B (implemented, but not to be advertised: CX16 stays off in CPUID). 16-byte aligned or #GP(0);
+     * atomic against other LOCKed accesses through the striped lock, as Java has no 128-bit compare-and-set.
+     */
+    static void cmpxchg16b(Cpu c, Insn in) {
+        long la = c.addr(in);
+        if ((la & 15) != 0) {
+            throw Fault.gp0();
+        }
+        long pa = c.translate(la, Cpu.WRITE, c.tlbUser != 0);
+        c.translate(la + 8, Cpu.WRITE, c.tlbUser != 0);
+        int f = Flags.arith(c) & ~Flags.ZF;
+        synchronized (c.mem.stripe(pa)) {
+            long lo = c.rd(la, 8);
+            long hi = c.rd(la + 8, 8);
+            if (lo == c.r[0] && hi == c.r[2]) {
+                c.wr(la, 8, c.r[3]);
+                c.wr(la + 8, 8, c.r[1]);
+                f |= Flags.ZF;
+            } else {
+                c.wr(la, 8, lo);
+                c.wr(la + 8, 8, hi);
+                c.r[0] = lo;
+                c.r[2] = hi;
+            }
+            java.lang.invoke.VarHandle.fullFence();
+        }
+        Flags.set(c, f);
+    }
+
     static void cmov(Cpu c, Insn in) {
         long v = c.readE(in);
         if (Flags.cond(c, in.op2)) {

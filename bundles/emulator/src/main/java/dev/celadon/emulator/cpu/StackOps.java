@@ -130,6 +130,9 @@ final class StackOps {
             }
             c.setReg(Cpu.RBP, size, frame);
             long sp = c.r[RSP] - in.imm;
+            // #PF if a write at the final stack pointer would fault (SDM, ENTER), before anything is committed.
+            long fin = ss == 8 ? sp : sp & (ss == 4 ? 0xFFFF_FFFFL : 0xFFFF);
+            c.translate(c.stackLinear(fin), Cpu.WRITE, c.tlbUser != 0);
             c.setSp(sp, ss);
         } catch (Fault f) {
             c.r[RSP] = old;
