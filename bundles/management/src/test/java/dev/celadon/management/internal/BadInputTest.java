@@ -109,6 +109,20 @@ class BadInputTest {
     }
 
     @Test
+    void absurdDefinitionsOnDiskAreNamedAndNotLoaded() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("huge.json"),
+                "{\"name\":\"huge\",\"cpus\":1,\"memoryMib\":9223372036854775807,\"image\":\"demo\"}");
+        Files.writeString(dir.resolve("many.json"), "{\"name\":\"many\",\"cpus\":100000,\"memoryMib\":64,\"image\":\"demo\"}");
+        Files.writeString(dir.resolve("none.json"), "{\"name\":\"none\",\"cpus\":-2,\"memoryMib\":64,\"image\":\"demo\"}");
+        manager = Host.manager(dir);
+        assertEquals(List.of(), manager.list().stream().map(VmInfo::name).toList());
+        assertTrue(manager.loadProblems().get("huge.json").contains("MiB of memory requested"), manager.loadProblems().toString());
+        assertTrue(manager.loadProblems().get("many.json").contains("vCPUs requested"), manager.loadProblems().toString());
+        assertTrue(manager.loadProblems().get("none.json").contains("at least 1 vCPU"), manager.loadProblems().toString());
+    }
+
+    @Test
     void definitionsSurviveARestart() {
         manager = Host.manager(dir);
         manager.create(new VmDefinition("one", 1, 64, "demo", null, null, null));

@@ -36,7 +36,7 @@ class LinuxBootTest {
      */
     @Test
     void debianCloudKernelTakesOurBootParamsAndAcpiTables() throws Exception {
-        Assumptions.assumeTrue(Files.exists(Host.KVM), "skipped: Linux on the emulator is the next issue; this test needs /dev/kvm");
+        Host.requireKvmForLinux();
         manager = Host.manager(dir);
         manager.create(new VmDefinition("early", 1, 512, "linux", null, null, null));
         manager.start("early");
@@ -50,7 +50,7 @@ class LinuxBootTest {
 
     @Test
     void debianCloudKernelReachesReady() throws Exception {
-        Assumptions.assumeTrue(Files.exists(Host.KVM), "skipped: Linux on the emulator is the next issue; this test needs /dev/kvm");
+        Host.requireKvmForLinux();
         Assumptions.assumeFalse(Files.exists(Path.of("/sys/module/kvm_pvm")),
                 "skipped: this host's KVM is software-nested (kvm_pvm); an unmodified Linux kernel runs through "
                         + "KVM's instruction emulator here and needs hardware virtualization to boot in test time");
