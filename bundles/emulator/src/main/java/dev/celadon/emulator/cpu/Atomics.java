@@ -69,7 +69,7 @@ final class Atomics {
             java.lang.invoke.VarHandle.fullFence();
         }
         if (c.mem.hasCode(page)) {
-            c.codeHit(page);
+            c.codeHit(page, (int) pa & 0xFFF, ((int) pa & 0xFFF) + size);
         }
         return old;
     }
@@ -108,7 +108,7 @@ final class Atomics {
                     long nw = (word & ~m) | (replacement << shift);
                     if (PhysicalMemory.LONG.compareAndSet(b, wo, word, nw)) {
                         if (c.mem.hasCode(page)) {
-                            c.codeHit(page);
+                            c.codeHit(page, po, po + size);
                         }
                         return old;
                     }

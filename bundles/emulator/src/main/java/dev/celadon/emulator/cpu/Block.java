@@ -11,6 +11,13 @@ final class Block {
     /** Length in bytes. */
     final int len;
 
+    /**
+     * Successors seen before (direct-chained without a lookup): only within the same virtual and physical page,
+     * so the translation that led here also holds for them; the generation is still checked each time.
+     */
+    Block succ1, succ2;
+    long succ1Rip = -1, succ2Rip = -1;
+
     Block(long key, long page, int gen, Insn[] insns, int len) {
         this.key = key;
         this.page = page;

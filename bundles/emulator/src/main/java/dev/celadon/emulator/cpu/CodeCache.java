@@ -62,13 +62,32 @@ final class CodeCache {
         return b;
     }
 
+    private final byte[] seen = new byte[4096];
+
     private Block decode(Cpu c, long la, long pa, ByteBuffer buf, int pageOff) {
         long page = pa >>> 12;
-        // Mark first, then read the generation, then the bytes: a store racing with this decode bumps the
-        // generation after writing, so it either shows in the bytes or makes the block stale.
-        mem.markCode(page);
-        int gen = mem.generation(page);
         int po = (int) pa & 0xFFF;
+        while (true) {
+            // The generation first, then the bytes, then the line marks, then a check that the bytes are still
+            // those decoded: a store racing with this either shows in the check or, after the marks, in the
+            // generation.
+            int gen = mem.generation(page);
+            Block b = decodeOnce(c, la, pa, buf, pageOff, page, po, gen);
+            if (b.key == -1) {
+                return b;
+            }
+            mem.markCode(page, po, po + b.len);
+            boolean same = true;
+            for (int i = 0; i < b.len && same; i++) {
+                same = buf.get(pageOff + po + i) == seen[i];
+            }
+            if (same) {
+                return b;
+            }
+        }
+    }
+
+    private Block decodeOnce(Cpu c, long la, long pa, ByteBuffer buf, int pageOff, long page, int po, int gen) {
         Decoder d = c.decoder;
         scratch.clear();
         int pos = 0;
@@ -92,6 +111,7 @@ final class CodeCache {
                 }
                 break;
             }
+            System.arraycopy(d.bytes, 0, seen, pos, in.end);
             in.off = pos;
             in.end += pos;
             in.idx = scratch.size();

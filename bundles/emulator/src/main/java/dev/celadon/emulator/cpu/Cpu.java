@@ -369,9 +369,33 @@ public final class Cpu {
     // =====================================================================================================
 
     private void runBlocks() {
+        Block b = null;
         while (events == 0 && exit == null) {
-            Block b = code.block(this);
-            long base = rip;
+            Block nb = null;
+            long at = rip;
+            if (b != null && !chainBreak) {
+                if (b.succ1Rip == at) {
+                    nb = b.succ1;
+                } else if (b.succ2Rip == at) {
+                    nb = b.succ2;
+                }
+                if (nb != null && nb.gen != mem.generation(nb.page)) {
+                    nb = null;
+                }
+            }
+            if (nb == null) {
+                nb = code.block(this);
+                // Chain only inside one virtual page and its physical page: the translation stays the same.
+                if (b != null && !chainBreak && nb.key != -1 && nb.page == b.page && (at >>> 12) == (blockBase >>> 12)) {
+                    b.succ2 = b.succ1;
+                    b.succ2Rip = b.succ1Rip;
+                    b.succ1 = nb;
+                    b.succ1Rip = at;
+                }
+            }
+            chainBreak = false;
+            b = nb;
+            long base = at;
             blockBase = base;
             rip = base + b.len;
             stop = false;
@@ -398,6 +422,9 @@ public final class Cpu {
             cur = null;
         }
     }
+
+    /** Set when the translation or mode may have changed: the next block is looked up, not chained. */
+    boolean chainBreak = true;
 
     /** A fault inside an instruction: roll back to it and deliver. */
     private void faulted(Fault f) {
@@ -549,6 +576,7 @@ public final class Cpu {
 
     /** Recomputes CPL, the decode mode and the TLB user tag after CS, CR0 or EFER changed. */
     void updateMode() {
+        chainBreak = true;
         boolean pe = (cr0 & CR0_PE) != 0;
         if ((efer & EFER_LME) != 0 && (cr0 & CR0_PG) != 0 && pe) {
             efer |= EFER_LMA;
@@ -678,7 +706,7 @@ public final class Cpu {
                 PhysicalMemory.store(b, tlbOff[i] + po, size, v);
                 long page = tlbPhys[i] >>> 12;
                 if (mem.hasCode(page)) {
-                    codeHit(page);
+                    codeHit(page, po, po + size);
                 }
                 return;
             }
@@ -753,17 +781,18 @@ public final class Cpu {
         if (b != null) {
             PhysicalMemory.store(b, mem.pageOffset(page) + ((int) pa & 0xFFF), size, v);
             if (mem.hasCode(page)) {
-                codeHit(page);
+                codeHit(page, (int) pa & 0xFFF, ((int) pa & 0xFFF) + size);
             }
             return;
         }
         platform.mmioWrite(pa, size, size == 8 ? v : v & Flags.MASK[size]);
     }
 
-    /** This processor stored into a page holding decoded code: invalidate it, and end the current block. */
-    void codeHit(long page) {
-        mem.codeWritten(page);
-        stop = true;
+    /** This processor stored into a page holding decoded code: invalidate it if the bytes were code, end the block. */
+    void codeHit(long page, int from, int to) {
+        if (mem.codeStore(page, from, to)) {
+            stop = true;
+        }
     }
 
     /** Linear to physical for an access kind, through the TLB (filling it on a miss). Faults #PF / #GP. */
@@ -797,6 +826,7 @@ public final class Cpu {
     }
 
     void flushTlb(boolean global) {
+        chainBreak = true;
         for (int i = 0; i < tlbTag.length; i++) {
             if (global || !tlbGlobal[i]) {
                 tlbTag[i] = TLB_EMPTY;
@@ -806,6 +836,7 @@ public final class Cpu {
     }
 
     void invlpg(long la) {
+        chainBreak = true;
         for (int k = 0; k < 3; k++) {
             int i = k * TLB_SIZE + ((int) (la >>> 12) & TLB_MASK);
             if ((tlbTag[i] & ~0xFFFL) == (la & ~0xFFFL)) {

@@ -22,6 +22,8 @@ final class Decoder {
     private long la;
     /** The instruction took bytes from the next page. */
     boolean crossed;
+    /** The bytes of the last instruction decoded, as read. */
+    final byte[] bytes = new byte[16];
 
     private int mode, rex, rexR, rexX, rexB, segOv, rawReg, mod;
     private boolean opOv;
@@ -41,7 +43,7 @@ final class Decoder {
             b = c.fetchByte(la + n);
             crossed = true;
         }
-        n++;
+        bytes[n++] = (byte) b;
         return b;
     }
 

@@ -178,7 +178,7 @@ final class Mmu {
             }
         }
         if (c.mem.hasCode(pa >>> 12)) {
-            c.mem.codeWritten(pa >>> 12);
+            c.mem.codeStore(pa >>> 12, (int) pa & 0xFFF, ((int) pa & 0xFFF) + size);
         }
     }
 

@@ -59,6 +59,8 @@ public final class PhysicalMemory {
     private final long topPage;
     private final long[] codeBits;
     private final int[][] generations;
+    /** Per page, one bit per 64-byte line holding decoded code: stores elsewhere on the page cost nothing. */
+    private final long[][] lines;
     /** Striped locks for LOCKed accesses that no single compare-and-set can cover (misaligned). */
     private final Object[] stripes = new Object[64];
 
@@ -97,6 +99,7 @@ public final class PhysicalMemory {
         }
         codeBits = new long[(int) ((topPage + 63) >>> 6)];
         generations = new int[chunks][];
+        lines = new long[chunks][];
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Object();
         }
@@ -144,14 +147,28 @@ public final class PhysicalMemory {
 
     // ---- decoded-code bookkeeping ----
 
-    /** A processor decoded instructions from this page. */
-    void markCode(long page) {
-        if (page < topPage) {
-            long bit = 1L << page;
-            int i = (int) (page >>> 6);
-            if ((codeBits[i] & bit) == 0) {
-                BITS.getAndBitwiseOr(codeBits, i, bit);
-            }
+    /** The line bits of bytes [from, to) of a page. */
+    static long lineMask(int from, int to) {
+        int a = from >>> 6;
+        int b = (to - 1) >>> 6;
+        return (b >= 63 ? -1L : (1L << (b + 1)) - 1) & (-1L << a);
+    }
+
+    /** A processor decoded instructions from bytes [from, to) of this page. */
+    void markCode(long page, int from, int to) {
+        if (page >= topPage) {
+            return;
+        }
+        long[] l = linesChunk(page);
+        int li = (int) page & (PAGES_PER_CHUNK - 1);
+        long m = lineMask(from, to);
+        if ((l[li] & m) != m) {
+            BITS.getAndBitwiseOr(l, li, m);
+        }
+        long bit = 1L << page;
+        int i = (int) (page >>> 6);
+        if ((codeBits[i] & bit) == 0) {
+            BITS.getAndBitwiseOr(codeBits, i, bit);
         }
     }
 
@@ -160,14 +177,46 @@ public final class PhysicalMemory {
         return page < topPage && (codeBits[(int) (page >>> 6)] & (1L << page)) != 0;
     }
 
-    /** A store hit a page with code: every block decoded from it is stale from now on. */
+    /**
+     * A store to bytes [from, to) of a page with code: if it touches a line with code, every block decoded from
+     * the page is stale from now on. Returns whether it did.
+     */
+    boolean codeStore(long page, int from, int to) {
+        long[] l = lines[(int) (page >>> (CHUNK_SHIFT - PAGE_SHIFT))];
+        if (l == null || (l[(int) page & (PAGES_PER_CHUNK - 1)] & lineMask(from, Math.min(to, 4096))) == 0) {
+            return false;
+        }
+        codeWritten(page);
+        return true;
+    }
+
+    /** Invalidates all decoded code of a page. */
     void codeWritten(long page) {
         if (page >= topPage) {
             return;
         }
         BITS.getAndBitwiseAnd(codeBits, (int) (page >>> 6), ~(1L << page));
+        long[] l = lines[(int) (page >>> (CHUNK_SHIFT - PAGE_SHIFT))];
+        if (l != null) {
+            BITS.setVolatile(l, (int) page & (PAGES_PER_CHUNK - 1), 0L);
+        }
         int[] g = genChunk(page);
         GEN.getAndAdd(g, (int) page & (PAGES_PER_CHUNK - 1), 1);
+    }
+
+    private long[] linesChunk(long page) {
+        int c = (int) (page >>> (CHUNK_SHIFT - PAGE_SHIFT));
+        long[] l = lines[c];
+        if (l == null) {
+            synchronized (lines) {
+                l = lines[c];
+                if (l == null) {
+                    l = new long[PAGES_PER_CHUNK];
+                    lines[c] = l;
+                }
+            }
+        }
+        return l;
     }
 
     /** The write generation of a page; blocks record it when decoded. */
@@ -228,7 +277,7 @@ public final class PhysicalMemory {
             ByteBuffer b = ram(addr, len);
             b.put(pageOffset(page) + (int) (addr & 0xFFF), src, off, n);
             if (hasCode(page)) {
-                codeWritten(page);
+                codeStore(page, (int) (addr & 0xFFF), (int) (addr & 0xFFF) + n);
             }
             addr += n;
             off += n;

@@ -119,7 +119,7 @@ final class Strings {
             db.put(dof, sb, so, (int) n);
             VarHandle.acquireFence();
             if (c.mem.hasCode(dpa >>> 12)) {
-                c.codeHit(dpa >>> 12);
+                c.codeHit(dpa >>> 12, (int) dpa & 0xFFF, ((int) dpa & 0xFFF) + (int) n);
             }
             c.setReg(RSI, as, rsi + n);
             c.setReg(RDI, as, rdi + n);
@@ -203,7 +203,7 @@ final class Strings {
                 db.put(off + i, (byte) (pattern >>> (8 * (i & 7))));
             }
             if (c.mem.hasCode(dpa >>> 12)) {
-                c.codeHit(dpa >>> 12);
+                c.codeHit(dpa >>> 12, (int) dpa & 0xFFF, ((int) dpa & 0xFFF) + (int) n);
             }
             c.setReg(RDI, as, rdi + n);
             c.setReg(RCX, as, cnt - n / size);

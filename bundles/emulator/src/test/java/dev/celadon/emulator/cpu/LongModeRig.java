@@ -48,6 +48,7 @@ final class LongModeRig {
               .skip 4096
               .skip 16384
             stack_top:
+            .align 4096
             """;
 
     final Machine m;

@@ -46,7 +46,7 @@ class RobustnessTest {
                     }
                 }
                 m.cpu.setIdtr(0x30000, 0xFFF);
-                var stop = timer.schedule(m.cpu::requestAttention, 50, TimeUnit.MILLISECONDS);
+                var stop = timer.schedule(m.cpu::requestAttention, 20, TimeUnit.MILLISECONDS);
                 ExitReason r = m.cpu.run();
                 stop.cancel(false);
                 assertNotNull(r);
