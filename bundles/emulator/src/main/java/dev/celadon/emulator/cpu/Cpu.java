@@ -68,7 +68,9 @@ public final class Cpu {
 
     /** Cross-thread events, checked at block boundaries. */
     private volatile int events;
-    private static final int EV_ATTENTION = 1, EV_INTERRUPT = 2;
+    private static final int EV_ATTENTION = 1, EV_INTERRUPT = 2, EV_NMI = 4;
+    /** An NMI is being handled: further NMIs wait for the next IRET. */
+    boolean nmiBlocked;
     private static final VarHandle EVENTS;
 
     static {
@@ -174,6 +176,14 @@ public final class Cpu {
         EVENTS.getAndBitwiseOr(this, EV_INTERRUPT);
     }
 
+    /**
+     * A non-maskable interrupt (vector 2), from the local APIC's NMI delivery mode or LINT1. Thread-safe. Taken
+     * at the next boundary regardless of IF; further NMIs are held until the handler's IRET.
+     */
+    public void signalNmi() {
+        EVENTS.getAndBitwiseOr(this, EV_NMI);
+    }
+
     /** Whether an interrupt could be taken now: IF = 1 and no STI/MOV SS shadow. */
     public boolean interruptsEnabled() {
         return (eflags & Flags.IF) != 0 && !shadow;
@@ -218,6 +228,7 @@ public final class Cpu {
         rip = 0xFFF0;
         shadow = false;
         delivering = -1;
+        nmiBlocked = false;
         exit = null;
         failure = null;
         updateMode();
@@ -443,17 +454,19 @@ public final class Cpu {
             EVENTS.getAndBitwiseAnd(this, ~EV_ATTENTION);
             return ExitReason.ATTENTION;
         }
-        if ((ev & EV_INTERRUPT) != 0) {
-            if (shadow) {
-                shadow = false;
-                runOne();
-                return null;
-            }
-            if ((eflags & Flags.IF) == 0) {
-                // Masked: run on, but keep checking at every boundary cheaply enough (one block at a time).
-                runOne();
-                return null;
-            }
+        if (shadow) {
+            // The boundary right after STI / MOV SS: no interrupt or NMI; run on one block.
+            shadow = false;
+            runOne();
+            return null;
+        }
+        if ((ev & EV_NMI) != 0 && !nmiBlocked) {
+            EVENTS.getAndBitwiseAnd(this, ~EV_NMI);
+            nmiBlocked = true;
+            Interrupts.external(this, Fault.NMI);
+            return exit;
+        }
+        if ((ev & EV_INTERRUPT) != 0 && (eflags & Flags.IF) != 0) {
             EVENTS.getAndBitwiseAnd(this, ~EV_INTERRUPT);
             int v = platform.acknowledgeInterrupt();
             if (v >= 0) {
@@ -461,7 +474,10 @@ public final class Cpu {
                 EVENTS.getAndBitwiseOr(this, EV_INTERRUPT);
                 return exit;
             }
+            return null;
         }
+        // Something is pending that cannot be taken now (IF = 0, NMI blocked): run one block and look again.
+        runOne();
         return null;
     }
 
@@ -772,6 +788,7 @@ public final class Cpu {
             return PhysicalMemory.load(b, mem.pageOffset(page) + ((int) pa & 0xFFF), size);
         }
         long v = platform.mmioRead(pa, size);
+        stop = true; // a device access may raise an interrupt or ask for attention: take it at once
         return size == 8 ? v : v & Flags.MASK[size];
     }
 
@@ -786,6 +803,7 @@ public final class Cpu {
             return;
         }
         platform.mmioWrite(pa, size, size == 8 ? v : v & Flags.MASK[size]);
+        stop = true;
     }
 
     /** This processor stored into a page holding decoded code: invalidate it if the bytes were code, end the block. */

@@ -279,6 +279,7 @@ final class Interrupts {
     // ---------------------------------------------------------------- IRET
 
     static void iret(Cpu c, int size) {
+        c.nmiBlocked = false;
         if ((c.cr0 & Cpu.CR0_PE) == 0) {
             long ip = c.peek(0, size);
             int cs = (int) c.peek(size, size) & 0xFFFF;

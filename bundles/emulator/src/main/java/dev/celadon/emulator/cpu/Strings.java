@@ -296,6 +296,7 @@ final class Strings {
     // ---------------------------------------------------------------- INS OUTS
 
     static void ins(Cpu c, Insn in) {
+        c.endBlock();
         int as = in.asize;
         int port = (int) c.r[Cpu.RDX] & 0xFFFF;
         SystemOps.ioCheck(c, port, in.size);
@@ -320,6 +321,7 @@ final class Strings {
     }
 
     static void outs(Cpu c, Insn in) {
+        c.endBlock();
         int as = in.asize;
         int port = (int) c.r[Cpu.RDX] & 0xFFFF;
         SystemOps.ioCheck(c, port, in.size);

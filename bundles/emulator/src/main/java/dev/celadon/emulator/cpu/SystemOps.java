@@ -62,6 +62,7 @@ final class SystemOps {
     private static void portIn(Cpu c, Insn in, int port) {
         ioCheck(c, port, in.size);
         c.setReg(0, in.size, c.platform.in(port, in.size));
+        c.endBlock(); // a device access may raise an interrupt or ask for attention: take it at once
     }
 
     static void outImm(Cpu c, Insn in) {
@@ -75,6 +76,7 @@ final class SystemOps {
     private static void portOut(Cpu c, Insn in, int port) {
         ioCheck(c, port, in.size);
         c.platform.out(port, in.size, (int) (c.r[0] & Flags.MASK[in.size]));
+        c.endBlock();
     }
 
     // ---------------------------------------------------------------- interrupts flag, HLT

@@ -72,4 +72,39 @@ class InterruptTest {
         assertEquals(ExitReason.HALT, m.run());
         assertEquals("az", m.out());
     }
+
+    @Test
+    void nmiIsTakenWithInterruptsOffAndHeldUntilIret() {
+        String prog = """
+                main:
+                  mov $2, %edi
+                  lea nmi(%rip), %rsi
+                  mov $0x8E, %edx
+                  xor %ecx, %ecx
+                  call set_gate
+                  cli
+                  out %al, $0xf4             # the test's platform stops here (ATTENTION)
+                  mov $'a', %al
+                  out %al, $0xe9
+                  hlt
+                nmi:
+                  mov $'N', %al
+                  out %al, $0xe9
+                  out %al, $0xf4             # stop inside the handler: a second NMI must wait for IRETQ
+                  mov $'n', %al
+                  out %al, $0xe9
+                  iretq
+                """;
+        LongModeRig rig = LongModeRig.create(prog);
+        Machine m = rig.m;
+        assertEquals(ExitReason.ATTENTION, m.cpu.run());
+        m.cpu.signalNmi();
+        assertEquals(ExitReason.ATTENTION, m.cpu.run());
+        assertEquals("N", m.out());
+        m.cpu.signalNmi();
+        assertEquals(ExitReason.ATTENTION, m.cpu.run());
+        assertEquals("NnN", m.out(), "the second NMI right after the IRETQ");
+        assertEquals(ExitReason.HALT, m.cpu.run());
+        assertEquals("NnNna", m.out());
+    }
 }
