@@ -14,7 +14,18 @@ final class Branch {
     }
 
     static void jcc(Cpu c, Insn in) {
-        if (Flags.cond(c, in.op2)) {
+        jcc(c, in, in.op2);
+    }
+
+    /** One handler per condition (separate lambda classes), so the condition is a constant for the JIT. */
+    static final Exec[] JCC = {
+        (c, in) -> jcc(c, in, 0), (c, in) -> jcc(c, in, 1), (c, in) -> jcc(c, in, 2), (c, in) -> jcc(c, in, 3),
+        (c, in) -> jcc(c, in, 4), (c, in) -> jcc(c, in, 5), (c, in) -> jcc(c, in, 6), (c, in) -> jcc(c, in, 7),
+        (c, in) -> jcc(c, in, 8), (c, in) -> jcc(c, in, 9), (c, in) -> jcc(c, in, 10), (c, in) -> jcc(c, in, 11),
+        (c, in) -> jcc(c, in, 12), (c, in) -> jcc(c, in, 13), (c, in) -> jcc(c, in, 14), (c, in) -> jcc(c, in, 15)};
+
+    private static void jcc(Cpu c, Insn in, int cc) {
+        if (Flags.cond(c, cc)) {
             c.rip = ip(c.nextRip() + in.imm, in.size);
         }
     }

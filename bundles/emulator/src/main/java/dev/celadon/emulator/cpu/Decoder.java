@@ -273,12 +273,12 @@ final class Decoder {
         if (form < 6) {
             in.op2 = b >> 3;
             switch (form) {
-                case 0: modrm(in); byteRegs(in); in.exec = IntOps::aluEG; lockOk = in.op2 != 7; break;
-                case 1: modrm(in); in.exec = IntOps::aluEG; lockOk = in.op2 != 7; break;
-                case 2: modrm(in); byteRegs(in); in.exec = IntOps::aluGE; break;
-                case 3: modrm(in); in.exec = IntOps::aluGE; break;
-                case 4: in.size = 1; in.rm = 0; in.imm = next(); in.exec = IntOps::aluEI; break;
-                default: in.rm = 0; in.imm = immz(in.size); in.exec = IntOps::aluEI; break;
+                case 0: modrm(in); byteRegs(in); in.exec = IntOps.ALU_EG[in.op2]; lockOk = in.op2 != 7; break;
+                case 1: modrm(in); in.exec = IntOps.ALU_EG[in.op2]; lockOk = in.op2 != 7; break;
+                case 2: modrm(in); byteRegs(in); in.exec = IntOps.ALU_GE[in.op2]; break;
+                case 3: modrm(in); in.exec = IntOps.ALU_GE[in.op2]; break;
+                case 4: in.size = 1; in.rm = 0; in.imm = next(); in.exec = IntOps.ALU_EI[in.op2]; break;
+                default: in.rm = 0; in.imm = immz(in.size); in.exec = IntOps.ALU_EI[in.op2]; break;
             }
             return;
         }
@@ -326,7 +326,7 @@ final class Decoder {
         if (b >= 0x70) {
             in.op2 = b & 15;
             in.imm = imm8s();
-            in.exec = Branch::jcc;
+            in.exec = Branch.JCC[in.op2];
             in.terminator = true;
             return;
         }
@@ -369,10 +369,10 @@ final class Decoder {
                     invalid64(in);
                     return;
                 }
-                modrm(in); byteRegs(in); in.op2 = rawReg; in.imm = next(); in.exec = IntOps::aluEI; lockOk = rawReg != 7;
+                modrm(in); byteRegs(in); in.op2 = rawReg; in.imm = next(); in.exec = IntOps.ALU_EI[in.op2]; lockOk = rawReg != 7;
                 return;
-            case 0x81: modrm(in); in.op2 = rawReg; in.imm = immz(in.size); in.exec = IntOps::aluEI; lockOk = rawReg != 7; return;
-            case 0x83: modrm(in); in.op2 = rawReg; in.imm = imm8s(); in.exec = IntOps::aluEI; lockOk = rawReg != 7; return;
+            case 0x81: modrm(in); in.op2 = rawReg; in.imm = immz(in.size); in.exec = IntOps.ALU_EI[in.op2]; lockOk = rawReg != 7; return;
+            case 0x83: modrm(in); in.op2 = rawReg; in.imm = imm8s(); in.exec = IntOps.ALU_EI[in.op2]; lockOk = rawReg != 7; return;
             case 0x84: modrm(in); byteRegs(in); in.exec = IntOps::testEG; return;
             case 0x85: modrm(in); in.exec = IntOps::testEG; return;
             case 0x86: modrm(in); byteRegs(in); in.exec = IntOps::xchg; lockOk = true; return;
@@ -595,7 +595,7 @@ final class Decoder {
         if (b >= 0x40 && b < 0x50) {
             modrm(in);
             in.op2 = b & 15;
-            in.exec = IntOps::cmov;
+            in.exec = IntOps.CMOV[in.op2];
             return;
         }
         if (b >= 0x18 && b <= 0x1F) {
@@ -683,7 +683,7 @@ final class Decoder {
             in.op2 = b & 15;
             in.imm = mode != 8 && in.size == 2 ? (short) imm16() : imm32s();
             in.size = stackOpSize(in);
-            in.exec = Branch::jcc;
+            in.exec = Branch.JCC[in.op2];
             in.terminator = true;
             return;
         }
@@ -691,7 +691,7 @@ final class Decoder {
             modrm(in);
             byteRegs(in);
             in.op2 = b & 15;
-            in.exec = IntOps::setcc;
+            in.exec = IntOps.SETCC[in.op2];
             return;
         }
         if (b >= 0xC8 && b <= 0xCF) {

@@ -69,12 +69,35 @@ final class IntOps {
         }
     }
 
+    // One handler per operation (separate lambda classes): the JIT inlines alu() with a constant op.
+    static final Exec[] ALU_EG = {
+        (c, in) -> aluEG(c, in, 0), (c, in) -> aluEG(c, in, 1), (c, in) -> aluEG(c, in, 2), (c, in) -> aluEG(c, in, 3),
+        (c, in) -> aluEG(c, in, 4), (c, in) -> aluEG(c, in, 5), (c, in) -> aluEG(c, in, 6), (c, in) -> aluEG(c, in, 7)};
+    static final Exec[] ALU_GE = {
+        (c, in) -> aluGE(c, in, 0), (c, in) -> aluGE(c, in, 1), (c, in) -> aluGE(c, in, 2), (c, in) -> aluGE(c, in, 3),
+        (c, in) -> aluGE(c, in, 4), (c, in) -> aluGE(c, in, 5), (c, in) -> aluGE(c, in, 6), (c, in) -> aluGE(c, in, 7)};
+    static final Exec[] ALU_EI = {
+        (c, in) -> aluEI(c, in, 0), (c, in) -> aluEI(c, in, 1), (c, in) -> aluEI(c, in, 2), (c, in) -> aluEI(c, in, 3),
+        (c, in) -> aluEI(c, in, 4), (c, in) -> aluEI(c, in, 5), (c, in) -> aluEI(c, in, 6), (c, in) -> aluEI(c, in, 7)};
+
     static void aluEG(Cpu c, Insn in) {
+        aluEG(c, in, in.op2);
+    }
+
+    static void aluGE(Cpu c, Insn in) {
+        aluGE(c, in, in.op2);
+    }
+
+    static void aluEI(Cpu c, Insn in) {
+        aluEI(c, in, in.op2);
+    }
+
+    private static void aluEG(Cpu c, Insn in, int op) {
         int size = in.size;
         long src = c.getReg(in.reg, size);
         if (in.rm >= 0) {
-            long res = alu(c, in.op2, c.getReg(in.rm, size), src, size);
-            if (in.op2 != 7) {
+            long res = alu(c, op, c.getReg(in.rm, size), src, size);
+            if (op != 7) {
                 c.setReg(in.rm, size, res);
             }
         } else {
@@ -82,20 +105,20 @@ final class IntOps {
         }
     }
 
-    static void aluGE(Cpu c, Insn in) {
+    private static void aluGE(Cpu c, Insn in, int op) {
         int size = in.size;
         long src = c.readE(in);
-        long res = alu(c, in.op2, c.getReg(in.reg, size), src, size);
-        if (in.op2 != 7) {
+        long res = alu(c, op, c.getReg(in.reg, size), src, size);
+        if (op != 7) {
             c.setReg(in.reg, size, res);
         }
     }
 
-    static void aluEI(Cpu c, Insn in) {
+    private static void aluEI(Cpu c, Insn in, int op) {
         int size = in.size;
         if (in.rm >= 0) {
-            long res = alu(c, in.op2, c.getReg(in.rm, size), in.imm, size);
-            if (in.op2 != 7) {
+            long res = alu(c, op, c.getReg(in.rm, size), in.imm, size);
+            if (op != 7) {
                 c.setReg(in.rm, size, res);
             }
         } else {
@@ -818,9 +841,31 @@ final class IntOps {
         Flags.set(c, f);
     }
 
+    static final Exec[] CMOV = new Exec[16];
+    static final Exec[] SETCC = new Exec[16];
+
+    static {
+        Exec[] cm = {
+            (c, in) -> cmov(c, in, 0), (c, in) -> cmov(c, in, 1), (c, in) -> cmov(c, in, 2), (c, in) -> cmov(c, in, 3),
+            (c, in) -> cmov(c, in, 4), (c, in) -> cmov(c, in, 5), (c, in) -> cmov(c, in, 6), (c, in) -> cmov(c, in, 7),
+            (c, in) -> cmov(c, in, 8), (c, in) -> cmov(c, in, 9), (c, in) -> cmov(c, in, 10), (c, in) -> cmov(c, in, 11),
+            (c, in) -> cmov(c, in, 12), (c, in) -> cmov(c, in, 13), (c, in) -> cmov(c, in, 14), (c, in) -> cmov(c, in, 15)};
+        Exec[] sc = {
+            (c, in) -> setcc(c, in, 0), (c, in) -> setcc(c, in, 1), (c, in) -> setcc(c, in, 2), (c, in) -> setcc(c, in, 3),
+            (c, in) -> setcc(c, in, 4), (c, in) -> setcc(c, in, 5), (c, in) -> setcc(c, in, 6), (c, in) -> setcc(c, in, 7),
+            (c, in) -> setcc(c, in, 8), (c, in) -> setcc(c, in, 9), (c, in) -> setcc(c, in, 10), (c, in) -> setcc(c, in, 11),
+            (c, in) -> setcc(c, in, 12), (c, in) -> setcc(c, in, 13), (c, in) -> setcc(c, in, 14), (c, in) -> setcc(c, in, 15)};
+        System.arraycopy(cm, 0, CMOV, 0, 16);
+        System.arraycopy(sc, 0, SETCC, 0, 16);
+    }
+
     static void cmov(Cpu c, Insn in) {
+        cmov(c, in, in.op2);
+    }
+
+    private static void cmov(Cpu c, Insn in, int cc) {
         long v = c.readE(in);
-        if (Flags.cond(c, in.op2)) {
+        if (Flags.cond(c, cc)) {
             c.setReg(in.reg, in.size, v);
         } else if (in.size == 4) {
             c.r[in.reg] &= 0xFFFF_FFFFL; // a 32-bit CMOV writes its destination either way
@@ -828,7 +873,11 @@ final class IntOps {
     }
 
     static void setcc(Cpu c, Insn in) {
-        c.writeE(in, Flags.cond(c, in.op2) ? 1 : 0);
+        setcc(c, in, in.op2);
+    }
+
+    private static void setcc(Cpu c, Insn in, int cc) {
+        c.writeE(in, Flags.cond(c, cc) ? 1 : 0);
     }
 
     static void cbw(Cpu c, Insn in) {

@@ -221,8 +221,9 @@ public final class PhysicalMemory {
 
     /** The write generation of a page; blocks record it when decoded. */
     int generation(long page) {
+        // A plain read: the run loop's volatile event check each block keeps it from being hoisted.
         int[] g = generations[(int) (page >>> (CHUNK_SHIFT - PAGE_SHIFT))];
-        return g == null ? 0 : (int) GEN.getAcquire(g, (int) page & (PAGES_PER_CHUNK - 1));
+        return g == null ? 0 : g[(int) page & (PAGES_PER_CHUNK - 1)];
     }
 
     private int[] genChunk(long page) {
