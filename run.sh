@@ -14,11 +14,16 @@ stale() {
       -type f -not -path '*/target/*' 2>/dev/null | head -1)" ]
 }
 if [ "${1:-}" = "--rebuild" ] || [ ! -x "$ASSEMBLY/bin/karaf" ] || stale; then
-  echo "Building Celadon (mvn install -DskipTests)..."
-  mvn -B -q install -DskipTests
+  echo "Building Celadon (mvn install -DskipTests; log in target/run-build.log)..."
+  mkdir -p target
+  if ! mvn -B -q install -DskipTests > target/run-build.log 2>&1; then
+    tail -40 target/run-build.log >&2
+    echo "The build failed; the whole log is target/run-build.log" >&2
+    exit 1
+  fi
 fi
-# celadon.demo makes the management bundle create (if absent) and start the VM "demo":
-# Debian's cloud kernel where KVM is hardware-assisted, the demo micro-guest where it is software-nested.
+# celadon.demo makes the management bundle create (if absent) and start the VM "demo" on the "auto" backend:
+# Debian's cloud kernel where KVM is hardware-assisted, the demo micro-guest otherwise (the emulator without KVM).
 export EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS:-} -Dceladon.demo=true"
 echo "Starting Celadon. Try: vm:list, vm:info demo, vm:log demo, vm:console demo (Ctrl-] detaches). logout or Ctrl-D quits."
 exec "$ASSEMBLY/bin/karaf"

@@ -36,14 +36,19 @@ celadon_prerequisites() {
       return 1
     fi
   fi
+  # Karaf's scripts warn "JAVA_HOME not set" on screen otherwise.
+  if [ -z "${JAVA_HOME:-}" ]; then
+    JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+    export JAVA_HOME
+  fi
 }
 
 celadon_kvm_report() {
   if [ ! -e /dev/kvm ]; then
-    echo "KVM: /dev/kvm is absent: tests that run guests will be skipped and say so"
+    echo "KVM: /dev/kvm is absent: guests run on Celadon's emulator backend (KVM-only tests are skipped and say so)"
   elif [ -d /sys/module/kvm_pvm ]; then
-    echo "KVM: /dev/kvm is software-nested (kvm_pvm): micro-guests run at native speed; the stock Linux boot test is skipped"
+    echo "KVM: /dev/kvm is software-nested (kvm_pvm): guests run on KVM and on the emulator; the stock Linux boot test is skipped"
   else
-    echo "KVM: /dev/kvm is hardware-assisted"
+    echo "KVM: /dev/kvm is hardware-assisted: guests run on KVM and on the emulator"
   fi
 }

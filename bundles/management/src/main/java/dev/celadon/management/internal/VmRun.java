@@ -58,7 +58,6 @@ final class VmRun {
                 run.facts.put("cmdline", image.cmdline());
             }
             run.facts.putAll(p.backend().asMap());
-            run.facts.putAll(p.backendInfo());
             console.connect(uart);
             p.addListener(listener);
             p.start(loaded.bootState());
@@ -77,8 +76,15 @@ final class VmRun {
         return partition;
     }
 
+    /** What was decided at start, and the backend's live figures (instructions retired, ...). */
     Map<String, String> facts() {
-        return facts;
+        Map<String, String> m = new LinkedHashMap<>(facts);
+        try {
+            m.putAll(partition.backendInfo());
+        } catch (RuntimeException e) {
+            // the partition ended while we looked; its start-time facts are still right
+        }
+        return m;
     }
 
     /** Detaches the console device once the partition has ended. */
