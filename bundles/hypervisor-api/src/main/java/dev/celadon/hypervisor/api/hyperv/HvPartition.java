@@ -36,6 +36,6 @@ public interface HvPartition {
     /** The guest-physical address of the enabled hypercall page, or -1. */
     long hypercallPage();
 
-    /** Hypercalls made so far on processor {@code vpIndex} (all codes, including refused ones). */
+    /** HvPostMessage and HvSignalEvent calls made so far on processor {@code vpIndex}, refused ones included. */
     long hypercallCount(int vpIndex);
 }

@@ -8,6 +8,7 @@ import dev.celadon.hypervisor.api.PartitionLimits;
 import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.hypervisor.api.backend.BackendPartition;
 import dev.celadon.hypervisor.api.backend.HypervisorBackend;
+import dev.celadon.hypervisor.core.internal.hyperv.HvPartitionImpl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -184,6 +185,14 @@ public final class PartitionManagerImpl implements PartitionManager {
         try {
             BackendPartition bp = bound.backend().createPartition(config, partition);
             partition.attach(bp);
+            try {
+                // Every partition gets the Hyper-V interface (CPUID leaves, synthetic MSRs, hypercalls, SynIC)
+                // before management attaches devices to it.
+                HvPartitionImpl.install(partition, bp.hypercallSequence());
+            } catch (RuntimeException e) {
+                bp.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             live.remove(config.name(), partition);
             throw e;

@@ -1,0 +1,98 @@
+package dev.celadon.hypervisor.core.internal.hyperv;
+
+import dev.celadon.hypervisor.api.GuestMemory;
+import dev.celadon.hypervisor.api.VirtualProcessor;
+import dev.celadon.hypervisor.api.hyperv.GuestOsId;
+import dev.celadon.hypervisor.api.intercept.GeneralProtectionFault;
+import dev.celadon.hypervisor.api.intercept.MsrHandler;
+import java.util.Arrays;
+
+/**
+ * The partition-wide synthetic MSRs: HV_X64_MSR_GUEST_OS_ID (0x40000000), HV_X64_MSR_HYPERCALL (0x40000001) and
+ * HV_X64_MSR_VP_INDEX (0x40000002). Enabling the hypercall page makes the host write it: the backend's trapping
+ * sequence, RET, and INT3 filling the rest of the page (a guest jumping into the middle traps at once).
+ */
+final class SyntheticMsrs implements MsrHandler {
+
+    static final int GUEST_OS_ID = 0x40000000, HYPERCALL = 0x40000001, VP_INDEX = 0x40000002;
+    static final long HYPERCALL_ENABLE = 1, HYPERCALL_LOCKED = 1 << 1;
+    /** Bits 11:2 of HV_X64_MSR_HYPERCALL are reserved. */
+    static final long HYPERCALL_RESERVED = 0xFFCL;
+    static final int PAGE = 4096;
+    static final byte RET = (byte) 0xC3, INT3 = (byte) 0xCC;
+
+    private final GuestMemory memory;
+    private final byte[] sequence;
+    private long guestOsId;
+    private long hypercall;
+
+    SyntheticMsrs(GuestMemory memory, byte[] hypercallSequence) {
+        if (hypercallSequence.length == 0 || hypercallSequence.length >= PAGE) {
+            throw new IllegalArgumentException("hypercall sequence of " + hypercallSequence.length + " bytes");
+        }
+        this.memory = memory;
+        this.sequence = hypercallSequence.clone();
+    }
+
+    @Override
+    public synchronized long read(VirtualProcessor vp, int msr) {
+        return switch (msr) {
+            case GUEST_OS_ID -> guestOsId;
+            case HYPERCALL -> hypercall;
+            case VP_INDEX -> vp.index();
+            default -> throw new GeneralProtectionFault(String.format("rdmsr 0x%x: not a synthetic MSR", msr));
+        };
+    }
+
+    @Override
+    public synchronized void write(VirtualProcessor vp, int msr, long value) {
+        switch (msr) {
+            case GUEST_OS_ID -> {
+                guestOsId = value;
+                if (value == 0) {
+                    // TLFS: clearing the guest OS ID disables the hypercall page (a kexec'd kernel starts over).
+                    hypercall &= ~HYPERCALL_ENABLE;
+                }
+            }
+            case HYPERCALL -> writeHypercall(value);
+            case VP_INDEX -> throw new GeneralProtectionFault("wrmsr HV_X64_MSR_VP_INDEX: read-only");
+            default -> throw new GeneralProtectionFault(String.format("wrmsr 0x%x: not a synthetic MSR", msr));
+        }
+    }
+
+    private void writeHypercall(long value) {
+        if ((hypercall & HYPERCALL_LOCKED) != 0) {
+            return; // locked until the partition is reset: writes are ignored
+        }
+        if ((value & HYPERCALL_RESERVED) != 0) {
+            throw new GeneralProtectionFault(String.format("wrmsr HV_X64_MSR_HYPERCALL <- 0x%x: reserved bits", value));
+        }
+        if ((value & HYPERCALL_ENABLE) != 0) {
+            if (guestOsId == 0) {
+                throw new GeneralProtectionFault("wrmsr HV_X64_MSR_HYPERCALL: enable before HV_X64_MSR_GUEST_OS_ID");
+            }
+            long gpa = value & ~0xFFFL;
+            if (!memory.isRam(gpa, PAGE)) {
+                throw new GeneralProtectionFault(String.format("hypercall page 0x%x is not partition RAM", gpa));
+            }
+            byte[] page = new byte[PAGE];
+            Arrays.fill(page, INT3);
+            System.arraycopy(sequence, 0, page, 0, sequence.length);
+            page[sequence.length] = RET;
+            memory.write(gpa, page);
+        }
+        hypercall = value;
+    }
+
+    synchronized GuestOsId guestOsId() {
+        return new GuestOsId(guestOsId);
+    }
+
+    synchronized boolean hypercallsEnabled() {
+        return (hypercall & HYPERCALL_ENABLE) != 0;
+    }
+
+    synchronized long hypercallPage() {
+        return (hypercall & HYPERCALL_ENABLE) != 0 ? hypercall & ~0xFFFL : -1;
+    }
+}
