@@ -156,6 +156,13 @@ final class LicenceDocument {
         return new Grant(feature, rest, version);
     }
 
+    /** Licence text ends up on consoles: control characters become '?', and long values are cut. */
+    static String printable(String value) {
+        StringBuilder b = new StringBuilder();
+        value.codePoints().limit(120).forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return value.codePointCount(0, value.length()) > 120 ? b + "..." : b.toString();
+    }
+
     private static void check(String value, Pattern pattern, String what) throws MalformedLicenceException {
         if (!pattern.matcher(value).matches()) {
             throw new MalformedLicenceException(what + " '" + value + "' does not match " + pattern.pattern());
@@ -166,7 +173,7 @@ final class LicenceDocument {
         for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
             String name = names.next();
             if (!allowed.contains(name)) {
-                throw new MalformedLicenceException("unknown field '" + name + "' in " + where);
+                throw new MalformedLicenceException("unknown field '" + printable(name) + "' in " + where);
             }
         }
     }
@@ -185,7 +192,7 @@ final class LicenceDocument {
     private static String matching(JsonNode node, String field, Pattern pattern) throws MalformedLicenceException {
         String value = text(node, field);
         if (!pattern.matcher(value).matches()) {
-            throw new MalformedLicenceException("'" + field + "' value '" + value + "' does not match " + pattern.pattern());
+            throw new MalformedLicenceException("'" + field + "' value '" + printable(value) + "' does not match " + pattern.pattern());
         }
         return value;
     }
@@ -195,7 +202,7 @@ final class LicenceDocument {
         try {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw new MalformedLicenceException("'" + field + "' value '" + value + "' is not an ISO-8601 instant");
+            throw new MalformedLicenceException("'" + field + "' value '" + printable(value) + "' is not an ISO-8601 instant");
         }
     }
 }

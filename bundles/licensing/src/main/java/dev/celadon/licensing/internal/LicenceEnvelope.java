@@ -69,16 +69,16 @@ record LicenceEnvelope(String issuer, byte[] document, byte[] signature) {
         for (Iterator<String> names = root.fieldNames(); names.hasNext();) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new MalformedLicenceException("unknown field '" + name + "' in the licence file");
+                throw new MalformedLicenceException("unknown field '" + LicenceDocument.printable(name) + "' in the licence file");
             }
         }
         String format = text(root, "format");
         if (!format.equals(FORMAT)) {
-            throw new MalformedLicenceException("format is '" + format + "', expected '" + FORMAT + "'");
+            throw new MalformedLicenceException("format is '" + LicenceDocument.printable(format) + "', expected '" + FORMAT + "'");
         }
         String issuer = text(root, "issuer");
         if (!LicenceDocument.KEY_ID.matcher(issuer).matches()) {
-            throw new MalformedLicenceException("issuer '" + issuer + "' is not a key id (32 lowercase hex digits)");
+            throw new MalformedLicenceException("issuer '" + LicenceDocument.printable(issuer) + "' is not a key id (32 lowercase hex digits)");
         }
         byte[] document = base64(root, "document");
         byte[] signature = base64(root, "signature");
@@ -133,6 +133,6 @@ record LicenceEnvelope(String issuer, byte[] document, byte[] signature) {
             return "";
         }
         int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        return LicenceDocument.printable(nl < 0 ? message : message.substring(0, nl));
     }
 }

@@ -359,4 +359,10 @@ class LicenceChecksTest {
         n.put("signature", sig.substring(0, sig.length() - 3) + changed + "==");
         assertRefused("b64", LicenceEnvelope.JSON.writeValueAsBytes(n), LicenceState.MALFORMED, "not canonical base64");
     }
+
+    @Test
+    void controlCharactersInAMalformedFileDoNotReachTheReason() throws Exception {
+        byte[] file = "{\"format\": \"\\u001b[2Jcleared\\n\"}".getBytes(StandardCharsets.UTF_8);
+        assertRefused("ansi", file, LicenceState.MALFORMED, "format is '?[2Jcleared?'");
+    }
 }
