@@ -56,6 +56,7 @@ final class EmulatedProcessor implements VirtualProcessor, CpuPlatform, Processo
     private int sipiVector = -1;
     private boolean waitingForSipi;
     private volatile boolean timerDue;
+    private volatile boolean nmiPending;
 
     EmulatedProcessor(EmulatorPartition partition, int index, ExitHandler exits) {
         this.partition = partition;
@@ -205,7 +206,8 @@ final class EmulatedProcessor implements VirtualProcessor, CpuPlatform, Processo
                 if (stopRequested || initPending) {
                     return;
                 }
-                if (cpu.interruptsEnabled() && apic.hasDeliverable()) {
+                if (cpu.interruptsEnabled() && apic.hasDeliverable() || nmiPending) {
+                    nmiPending = false;
                     return;
                 }
                 long deadline = apic.nextTimerDeadlineNanos();
@@ -243,7 +245,11 @@ final class EmulatedProcessor implements VirtualProcessor, CpuPlatform, Processo
 
     @Override
     public void nmi() {
-        LOG.warn("partition {} vCPU {}: NMI received and dropped (NMIs are not emulated)", partition.name(), index);
+        nmiPending = true; // an NMI wakes HLT whatever IF says
+        cpu.signalNmi(); // delivered at the next boundary, blocked until the guest's IRET
+        synchronized (monitor) {
+            monitor.notifyAll();
+        }
     }
 
     @Override
