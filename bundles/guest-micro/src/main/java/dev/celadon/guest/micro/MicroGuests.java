@@ -15,6 +15,9 @@ import java.util.TreeSet;
  * <li>{@code faulty}: an instruction KVM cannot emulate</li>
  * <li>{@code cpubench}: a CPU-bound workload ({@code iters=N}), its checksum, then poweroff (port 0x600, then 0xF4)</li>
  * <li>{@code smp}: starts every AP, then LOCKed counters, a message-passing and a store-buffering litmus test</li>
+ * <li>{@code hvtest}: the Hyper-V interface from the guest's side: CPUID leaves, GUEST_OS_ID, the hypercall page and
+ * calls with bad and good inputs (each TLFS status printed), then SynIC messages, EOM and an event flag posted by the
+ * host</li>
  * <li>hostile guests for robustness tests, each ending (or not) in its own way: {@code garbage} (jumps into random
  * bytes), {@code wildjump} (jumps outside RAM), {@code badpt} (page tables outside RAM), {@code spin} (CLI and an
  * endless loop), {@code triple} (a triple fault)</li>
@@ -23,7 +26,7 @@ import java.util.TreeSet;
 public final class MicroGuests {
 
     private static final Set<String> NAMES = Set.of("bench", "demo", "faulty", "cpubench", "smp", "garbage", "wildjump",
-            "badpt", "spin", "triple");
+            "badpt", "spin", "triple", "hvtest");
 
     /** The guests that never end cleanly by design: a backend must stop or fail them. */
     private static final Set<String> HOSTILE = Set.of("garbage", "wildjump", "badpt", "spin", "triple");
