@@ -22,7 +22,8 @@ class DistributionTest {
     static KarafDistribution karaf;
 
     static final List<String> BUNDLES = List.of("dev.celadon.hypervisor.api", "dev.celadon.hypervisor.core",
-            "dev.celadon.kvm", "dev.celadon.chipset", "dev.celadon.emulator", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
+            "dev.celadon.kvm", "dev.celadon.chipset", "dev.celadon.emulator", "dev.celadon.licensing.api",
+            "dev.celadon.licensing", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
             "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell");
 
     @BeforeAll
@@ -58,6 +59,32 @@ class DistributionTest {
         }
         String features = karaf.execute("feature:list -i");
         assertTrue(features.lines().anyMatch(l -> l.startsWith("celadon ")), features);
+    }
+
+    /** The build's development authority is trusted and its licences installed; its private key never ships. */
+    @Test
+    @Order(1)
+    void theDistributionTrustsTheDevAuthorityAndHoldsNoPrivateKey() throws Exception {
+        try (var trust = Files.list(karaf.home().resolve("etc/celadon/trust"))) {
+            assertTrue(trust.anyMatch(p -> p.toString().endsWith(".pem")), "no trust anchor in etc/celadon/trust");
+        }
+        try (var licences = Files.list(karaf.home().resolve("data/celadon/licences"))) {
+            assertEquals(3, licences.filter(p -> p.toString().endsWith(".licence")).count());
+        }
+        // The private key the build signed with: its base64 body must appear in no file of the distribution.
+        Path privateKey = Path.of(System.getProperty("user.dir")).resolve(
+                "../bundles/licensing/target/dev-authority/private/celadon-dev.key").normalize();
+        String body = Files.readString(privateKey).lines().filter(l -> !l.startsWith("-----"))
+                .reduce("", String::concat);
+        assertTrue(body.length() > 40, "cannot read the build's private key at " + privateKey);
+        try (var all = Files.walk(karaf.home())) {
+            for (Path f : (Iterable<Path>) all.filter(Files::isRegularFile)::iterator) {
+                if (Files.size(f) < (8 << 20)) {
+                    String text = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertFalse(text.contains(body), "the development authority's private key ships in " + f);
+                }
+            }
+        }
     }
 
     @Test
