@@ -218,12 +218,14 @@ int main(struct hvm_start_info *si)
     printf("sint2=%lx simp=%lx siefp=%lx\n", rdmsr(MSR_SINT0 + SINT), rdmsr(MSR_SIMP), rdmsr(MSR_SIEFP));
     printf("synic ready\n");
 
+    /* The host posts two messages, then sets event flag 5: holding the first slot until the flag is seen makes
+     * sure the second message found the slot busy (queued, pending flag set) whatever the timing. */
+    volatile u32 *flags = (volatile u32 *)(siefp + SINT * 256);
     wait_until((volatile u32 *)(simp + SINT * 256), 0xFFFFFFFF);
+    wait_until(flags, 1 << 5);
     print_message(1);
     wait_until((volatile u32 *)(simp + SINT * 256), 0xFFFFFFFF);
     print_message(2);
-    volatile u32 *flags = (volatile u32 *)(siefp + SINT * 256);
-    wait_until(flags, 1 << 5);
     printf("event flags=%x\n", __atomic_exchange_n(flags, 0, __ATOMIC_SEQ_CST));
     printf("interrupts=%u gp=%u\n", sint_count, gp_count);
     printf("hvtest done\n");
