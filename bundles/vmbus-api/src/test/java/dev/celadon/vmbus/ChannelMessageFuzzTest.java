@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * survive encode and decode unchanged.
  */
 class ChannelMessageFuzzTest {
-    static final int CASES = 200_000;
+    static final int CASES = 100_000;
 
     @Test
     void decodersThrowOnlyProtocolExceptions() {
@@ -74,5 +74,27 @@ class ChannelMessageFuzzTest {
             ChannelMessageType.GPADL_HEADER, ChannelMessageType.GPADL_BODY, ChannelMessageType.OPEN_CHANNEL}) {
             assertTrue(perType[t.code()] > 100, t + " accepted " + perType[t.code()]);
         }
+    }
+
+    @Test
+    void packetAndGpaDirectDecodersThrowOnlyProtocolExceptions() {
+        Random rnd = new Random(0xBEEF);
+        byte[] seed = new VmPacket(VmPacketType.DATA_USING_GPA_DIRECT, 1, 9, GpaDirect.encode(List.of(
+                new GpaDirect.Range(5000, 100, new long[] {1, 2}), new GpaDirect.Range(10, 0, new long[] {3}))),
+                new byte[64]).encode();
+        int ranges = 0;
+        for (int i = 0; i < 50_000; i++) {
+            byte[] b = Arrays.copyOf(seed, seed.length + (rnd.nextInt(4) == 0 ? 8 * (rnd.nextInt(5) - 2) : 0));
+            for (int k = 1 + rnd.nextInt(3); k > 0; k--) {
+                b[rnd.nextInt(rnd.nextBoolean() ? Math.min(b.length, 48) : b.length)] = (byte) rnd.nextInt(256);
+            }
+            try {
+                VmPacket p = VmPacket.decode(b, 0, b.length);
+                ranges += GpaDirect.decode(p).size();
+            } catch (VmbusProtocolException e) {
+                assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+            }
+        }
+        assertTrue(ranges > 5_000, "ranges decoded " + ranges);
     }
 }
