@@ -189,6 +189,11 @@ int main(struct hvm_start_info *si)
     printf("last=%x\n", hypercall_page[4095]);
     printf("vp-index=%lx\n", rdmsr(MSR_VP_INDEX));
     printf("vp-index-write gp=%u\n", wrmsr_gp(MSR_VP_INDEX, 5));
+    /* What Linux 6.1 writes on every CPU (the VP assist page) and when the TSC is invariant. */
+    printf("vp-assist gp=%u\n", wrmsr_gp(0x40000073, (u64)input | 1));
+    printf("vp-assist-reserved gp=%u\n", wrmsr_gp(0x40000073, (u64)input | 3));
+    printf("tsc-invariant gp=%u\n", wrmsr_gp(0x40000118, 1));
+    printf("tsc-invariant-control=%lx\n", rdmsr(0x40000118));
 
     u64 in = (u64)input;
     printf("status unknown-code=%lx\n", hvcall(0x7777, in, 0));

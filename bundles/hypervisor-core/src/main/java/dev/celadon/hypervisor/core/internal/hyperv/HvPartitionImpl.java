@@ -30,7 +30,7 @@ public final class HvPartitionImpl implements HvPartition {
 
     private HvPartitionImpl(Partition p, byte[] hypercallSequence, HvProfile profile) {
         int vps = p.config().vpCount();
-        msrs = new SyntheticMsrs(p.memory(), hypercallSequence);
+        msrs = new SyntheticMsrs(p.memory(), hypercallSequence, vps);
         synics = new Synic[vps];
         for (int i = 0; i < vps; i++) {
             synics[i] = new Synic(i, p.memory(), p.interrupts());
@@ -39,6 +39,8 @@ public final class HvPartitionImpl implements HvPartition {
         InterceptRegistry r = p.intercepts();
         r.cpuid(new HvCpuid(profile, vps));
         r.msr(SyntheticMsrs.GUEST_OS_ID, 3, msrs);
+        r.msr(SyntheticMsrs.VP_ASSIST_PAGE, 1, msrs);
+        r.msr(SyntheticMsrs.TSC_INVARIANT_CONTROL, 1, msrs);
         r.msr(Synic.SCONTROL, Synic.SINT15 - Synic.SCONTROL + 1, new MsrHandler() {
             @Override
             public long read(VirtualProcessor vp, int msr) {

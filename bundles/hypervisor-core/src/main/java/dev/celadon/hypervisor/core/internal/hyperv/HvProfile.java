@@ -13,6 +13,8 @@ record HvProfile(int features, int privileges, int powerFeatures, int miscFeatur
     static final int ACCESS_SYNIC_REGS = 1 << 2;
     static final int ACCESS_HYPERCALL_MSRS = 1 << 5;
     static final int ACCESS_VP_INDEX = 1 << 6;
+    /** HV_X64_MSR_TSC_INVARIANT_CONTROL exists: Linux writes it and trusts the TSC; without it, marks it unstable. */
+    static final int ACCESS_TSC_INVARIANT = 1 << 15;
     // 0x40000003.EBX (high half: which hypercalls the partition may make)
     static final int POST_MESSAGES = 1 << 4;
     static final int SIGNAL_EVENTS = 1 << 5;
@@ -29,12 +31,14 @@ record HvProfile(int features, int privileges, int powerFeatures, int miscFeatur
     }
 
     /**
-     * What Linux 6.1 needs to take its Hyper-V path (hyperv-guest-abi.md §1): hypercall page, VP index and SynIC;
+     * What Linux 6.1 needs to take its Hyper-V path (hyperv-guest-abi.md §1): hypercall page, VP index and SynIC,
+     * and the invariant-TSC control so it keeps the TSC as its clock (both backends' TSCs are constant-rate);
      * HvPostMessage and HvSignalEvent; no auto-EOI; spinlocks never notified (0xFFFFFFFF). No timing
      * enlightenments yet: those are bundles of their own.
      */
     static HvProfile linux() {
-        return new HvProfile(ACCESS_SYNIC_REGS | ACCESS_HYPERCALL_MSRS | ACCESS_VP_INDEX, POST_MESSAGES | SIGNAL_EVENTS,
+        return new HvProfile(ACCESS_SYNIC_REGS | ACCESS_HYPERCALL_MSRS | ACCESS_VP_INDEX | ACCESS_TSC_INVARIANT,
+                POST_MESSAGES | SIGNAL_EVENTS,
                 0, 0, DEPRECATING_AEOI, 0xFFFF_FFFF, 1, 0x0000_0001);
     }
 }

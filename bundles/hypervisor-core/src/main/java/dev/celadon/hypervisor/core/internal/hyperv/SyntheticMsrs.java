@@ -8,13 +8,19 @@ import dev.celadon.hypervisor.api.intercept.MsrHandler;
 import java.util.Arrays;
 
 /**
- * The partition-wide synthetic MSRs: HV_X64_MSR_GUEST_OS_ID (0x40000000), HV_X64_MSR_HYPERCALL (0x40000001) and
- * HV_X64_MSR_VP_INDEX (0x40000002). Enabling the hypercall page makes the host write it: the backend's trapping
+ * The synthetic MSRs outside the SynIC: HV_X64_MSR_GUEST_OS_ID (0x40000000), HV_X64_MSR_HYPERCALL (0x40000001),
+ * HV_X64_MSR_VP_INDEX (0x40000002), HV_X64_MSR_VP_ASSIST_PAGE (0x40000073: Linux 6.1 writes it on every CPU whatever
+ * the feature bits, so it is accepted and recorded; nothing advertised uses the page) and
+ * HV_X64_MSR_TSC_INVARIANT_CONTROL (0x40000118: Linux writes 1 when AccessTscInvariantControls is set, and marks the
+ * TSC unstable when it is not). Enabling the hypercall page makes the host write it: the backend's trapping
  * sequence, RET, and INT3 filling the rest of the page (a guest jumping into the middle traps at once).
  */
 final class SyntheticMsrs implements MsrHandler {
 
-    static final int GUEST_OS_ID = 0x40000000, HYPERCALL = 0x40000001, VP_INDEX = 0x40000002;
+    static final int GUEST_OS_ID = 0x40000000, HYPERCALL = 0x40000001, VP_INDEX = 0x40000002,
+            VP_ASSIST_PAGE = 0x40000073, TSC_INVARIANT_CONTROL = 0x40000118;
+    /** VP assist page: bit 0 enable, bits 11:1 reserved, 63:12 the page. */
+    static final long PAGE_RESERVED = 0xFFEL;
     static final long HYPERCALL_ENABLE = 1, HYPERCALL_LOCKED = 1 << 1;
     /** Bits 11:2 of HV_X64_MSR_HYPERCALL are reserved. */
     static final long HYPERCALL_RESERVED = 0xFFCL;
@@ -25,13 +31,16 @@ final class SyntheticMsrs implements MsrHandler {
     private final byte[] sequence;
     private long guestOsId;
     private long hypercall;
+    private long tscInvariant;
+    private final long[] vpAssist;
 
-    SyntheticMsrs(GuestMemory memory, byte[] hypercallSequence) {
+    SyntheticMsrs(GuestMemory memory, byte[] hypercallSequence, int vpCount) {
         if (hypercallSequence.length == 0 || hypercallSequence.length >= PAGE) {
             throw new IllegalArgumentException("hypercall sequence of " + hypercallSequence.length + " bytes");
         }
         this.memory = memory;
         this.sequence = hypercallSequence.clone();
+        this.vpAssist = new long[vpCount];
     }
 
     @Override
@@ -40,6 +49,8 @@ final class SyntheticMsrs implements MsrHandler {
             case GUEST_OS_ID -> guestOsId;
             case HYPERCALL -> hypercall;
             case VP_INDEX -> vp.index();
+            case VP_ASSIST_PAGE -> vpAssist[vp.index()];
+            case TSC_INVARIANT_CONTROL -> tscInvariant;
             default -> throw new GeneralProtectionFault(String.format("rdmsr 0x%x: not a synthetic MSR", msr));
         };
     }
@@ -56,6 +67,18 @@ final class SyntheticMsrs implements MsrHandler {
             }
             case HYPERCALL -> writeHypercall(value);
             case VP_INDEX -> throw new GeneralProtectionFault("wrmsr HV_X64_MSR_VP_INDEX: read-only");
+            case VP_ASSIST_PAGE -> {
+                if ((value & PAGE_RESERVED) != 0 || (value & 1) != 0 && !memory.isRam(value & ~0xFFFL, PAGE)) {
+                    throw new GeneralProtectionFault(String.format("wrmsr HV_X64_MSR_VP_ASSIST_PAGE <- 0x%x", value));
+                }
+                vpAssist[vp.index()] = value;
+            }
+            case TSC_INVARIANT_CONTROL -> {
+                if ((value & ~1L) != 0) {
+                    throw new GeneralProtectionFault(String.format("wrmsr HV_X64_MSR_TSC_INVARIANT_CONTROL <- 0x%x", value));
+                }
+                tscInvariant = value;
+            }
             default -> throw new GeneralProtectionFault(String.format("wrmsr 0x%x: not a synthetic MSR", msr));
         }
     }

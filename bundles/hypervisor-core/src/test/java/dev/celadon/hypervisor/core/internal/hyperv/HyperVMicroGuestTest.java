@@ -118,7 +118,7 @@ class HyperVMicroGuestTest {
             assertTrue(con.value("cpuid 40000001").startsWith("31237648 "), "interface Hv#1"); // "Hv#1" little-endian
             String[] features = con.value("cpuid 40000003").split(" ");
             int eax = Integer.parseUnsignedInt(features[0], 16), ebx = Integer.parseUnsignedInt(features[1], 16);
-            assertEquals(0x64, eax & 0x64, "AccessSynicRegs, AccessHypercallMsrs, AccessVpIndex");
+            assertEquals(0x8064, eax & 0x8064, "AccessSynicRegs, AccessHypercallMsrs, AccessVpIndex, AccessTscInvariantControls");
             assertEquals(0x30, ebx & 0x30, "PostMessages, SignalEvents");
             assertEquals(0, ebx & (1 << 1 | 1 << 12 | 1 << 22), "no root or isolation privileges");
             assertEquals("200 ffffffff 0 0", con.value("cpuid 40000004"));
@@ -148,6 +148,10 @@ class HyperVMicroGuestTest {
             assertEquals(first8 + "last=cc", con.value("page-bytes"), "what the guest reads back from its page");
             assertEquals("0", con.value("vp-index"));
             assertEquals("1", con.value("vp-index-write gp"));
+            assertEquals("0", con.value("vp-assist gp"));
+            assertEquals("1", con.value("vp-assist-reserved gp"));
+            assertEquals("0", con.value("tsc-invariant gp"));
+            assertEquals("1", con.value("tsc-invariant-control"));
 
             // Every refused call with its TLFS status; the guest printed RAX.
             assertStatus(con, "unknown-code", HvStatus.INVALID_HYPERCALL_CODE);
