@@ -37,14 +37,13 @@ public sealed interface ChannelMessage {
      */
     static ChannelMessage decode(byte[] b, int off, int length) {
         VmbusProtocolException.require(off >= 0 && length >= 0 && off <= b.length - length, "bad message bounds");
-        VmbusProtocolException.require(length >= HEADER_SIZE, "VMBus message of " + length
-                + " bytes is shorter than its 8-byte header");
+        ChannelMessageHeader header = ChannelMessageHeader.decode(b, off, length);
         VmbusProtocolException.require(length <= MAX_SIZE, "VMBus message of " + length + " bytes exceeds "
                 + MAX_SIZE);
         byte[] m = Arrays.copyOfRange(b, off, off + length);
-        int code = Le.u32(m, 0);
-        ChannelMessageType type = ChannelMessageType.of(code);
-        VmbusProtocolException.require(type != null, "unknown VMBus message type " + Integer.toUnsignedString(code));
+        ChannelMessageType type = header.knownType();
+        VmbusProtocolException.require(type != null, "unknown VMBus message type "
+                + Integer.toUnsignedString(header.type()));
         VmbusProtocolException.require(length >= type.size(), type + " of " + length + " bytes, needs "
                 + type.size());
         return switch (type) {
@@ -70,11 +69,6 @@ public sealed interface ChannelMessage {
             case MODIFY_CHANNEL -> new ModifyChannel(Le.u32(m, 8), Le.u32(m, 12));
             case MODIFY_CHANNEL_RESPONSE -> new ModifyChannelResponse(Le.u32(m, 8), Le.u32(m, 12));
         };
-    }
-
-    /** The code of a message's type without parsing the rest, or -1 if it has no header. */
-    static int peekType(byte[] b) {
-        return b.length >= HEADER_SIZE ? Le.u32(b, 0) : -1;
     }
 
     private static byte[] start(ChannelMessageType type, int size) {
