@@ -176,10 +176,10 @@ final class EmulatedProcessor implements VirtualProcessor, CpuPlatform, Processo
     private boolean awaitStartup() {
         synchronized (monitor) {
             if (initPending) {
+                // A STARTUP that came after this INIT (while the thread was not yet looking) is kept.
                 initPending = false;
                 cpu.reset();
                 waitingForSipi = true;
-                sipiVector = -1;
             }
             while (waitingForSipi && !stopRequested) {
                 if (sipiVector >= 0) {
@@ -256,6 +256,7 @@ final class EmulatedProcessor implements VirtualProcessor, CpuPlatform, Processo
     public void init() {
         synchronized (monitor) {
             initPending = true;
+            sipiVector = -1; // an INIT cancels any STARTUP before it, not the ones after
             monitor.notifyAll();
         }
         cpu.requestAttention();
