@@ -232,6 +232,10 @@ int main(struct hvm_start_info *si)
     wait_until((volatile u32 *)(simp + SINT * 256), 0xFFFFFFFF);
     print_message(2);
     printf("event flags=%x\n", __atomic_exchange_n(flags, 0, __ATOMIC_SEQ_CST));
+    /* Clearing the guest OS ID disables the hypercall page; a call through the old bytes is then refused. */
+    wrmsr_gp(MSR_GUEST_OS_ID, 0);
+    printf("osid-cleared hypercall-msr=%lx\n", rdmsr(MSR_HYPERCALL));
+    printf("status disabled-page=%lx\n", post(in, MSG_CONNECTION, 1, 4, "abcd"));
     printf("interrupts=%u gp=%u\n", sint_count, gp_count);
     printf("hvtest done\n");
     poweroff();

@@ -193,6 +193,11 @@ class HyperVMicroGuestTest {
             assertTrue(con.text().contains("message1 type=1 size=19 pending=1 sender=7 payload=hello from the host\n"
                     + "eom written\nmessage2 type=42 size=14 pending=0 sender=8 payload=second, queued\n"), con.text());
             assertEquals("20", con.value("event flags"), "bit 5");
+            assertEquals(Long.toHexString(page), con.value("osid-cleared hypercall-msr"), "enable bit cleared");
+            assertStatus(con, "disabled-page", HvStatus.ACCESS_DENIED);
+            assertEquals(-1, hv.hypercallPage());
+            assertEquals(1, posted.size(), "the refused call reached no handler");
+            assertEquals(14, hv.hypercallCount(0));
             String[] ints = con.value("interrupts").split(" gp=");
             assertTrue(Integer.parseInt(ints[0]) >= 2, "at least the two messages interrupted: " + ints[0]);
             assertEquals(0, ((HvPartitionImpl) hv).queued(0, 2));
