@@ -97,6 +97,8 @@ public final class Cpu {
 
     final CodeCache code;
     final Decoder decoder;
+    /** x87, MXCSR and XMM state (what FXSAVE saves). */
+    final Fpu fpu = new Fpu();
 
     public Cpu(int index, PhysicalMemory memory, CpuPlatform platform) {
         this.index = index;
@@ -225,6 +227,7 @@ public final class Cpu {
         star = lstar = cstar = sfmask = kernelGsBase = sysenterCs = sysenterEsp = sysenterEip = tscAux = 0;
         pat = 0x0007040600070406L;
         miscEnable = 1; // fast strings
+        fpu.reset();
         rip = 0xFFF0;
         shadow = false;
         delivering = -1;

@@ -416,7 +416,7 @@ final class Decoder {
                 in.exec = Branch::callFar;
                 in.terminator = true;
                 return;
-            case 0x9B: in.exec = Ops::nop; return; // FWAIT: no x87 exceptions pending, ever
+            case 0x9B: in.exec = FxSave::fwait; return; // FWAIT: #NM with MP and TS; no x87 exception is ever pending
             case 0x9C: in.size = stackOpSize(in); in.exec = StackOps::pushf; return;
             case 0x9D: in.size = stackOpSize(in); in.exec = StackOps::popf; in.terminator = true; return;
             case 0x9E: in.exec = IntOps::sahf; return;
@@ -559,7 +559,9 @@ final class Decoder {
                 break;
         }
         if (b >= 0xD8 && b <= 0xDF) {
-            unimplemented(in); // x87
+            modrm(in);
+            in.op2 = ((b & 7) << 8) | (mod << 6) | (rawReg << 3) | lastRm;
+            in.exec = X87::run;
             return;
         }
         unimplemented(in); // D4 AAM, D5 AAD, D6, F1 INT1
@@ -629,7 +631,11 @@ final class Decoder {
             case 0x32: in.exec = SystemOps::rdmsr; return;
             case 0x34: in.exec = SystemOps::sysenter; in.terminator = true; return;
             case 0x35: in.exec = SystemOps::sysexit; in.terminator = true; return;
-            default: unimplemented(in); return; // SSE, MMX, 3DNow!, RDPMC, GETSEC...
+            default:
+                if (!sse(in, b)) {
+                    unimplemented(in); // MMX, 3DNow!, RDPMC, GETSEC...
+                }
+                return;
         }
     }
 
@@ -764,8 +770,33 @@ final class Decoder {
                 }
                 return;
             case 0xFF: in.exec = Ops::ud; in.terminator = true; return; // UD0
-            default: unimplemented(in); return;
+            default:
+                if (!sse(in, b)) {
+                    unimplemented(in);
+                }
+                return;
         }
+    }
+
+    /**
+     * The SSE/SSE2 forms of 0F xx: the mandatory prefix (none, 66, F3, F2: F2/F3 win over 66) picks the
+     * instruction. Returns false, having read nothing more, when the opcode/prefix pair is not one of them.
+     */
+    private boolean sse(Insn in, int b) {
+        int p = (in.pfx & Insn.P_REP) != 0 ? 2 : (in.pfx & Insn.P_REPNE) != 0 ? 3 : opOv ? 1 : 0;
+        if (!SseTable.known(b, p)) {
+            return false;
+        }
+        modrm(in);
+        in.op2 = b;
+        if (b == 0x70 || b == 0x71 || b == 0x72 || b == 0x73 || b == 0xC2 || b == 0xC4 || b == 0xC5 || b == 0xC6) {
+            in.imm = next();
+        }
+        in.exec = SseTable.pick(in, b, p, rawReg);
+        if (in.exec == null) {
+            unimplemented(in);
+        }
+        return true;
     }
 
     private void group15(Insn in) {
@@ -782,6 +813,10 @@ final class Decoder {
             in.exec = Ops::clflush;
             return;
         }
-        unimplemented(in); // FXSAVE, FXRSTOR, LDMXCSR, STMXCSR, XSAVE...
+        if ((in.pfx & (Insn.P_REP | Insn.P_REPNE | Insn.P_OPSIZE)) == 0 && rawReg < 4) {
+            in.exec = rawReg == 0 ? FxSave::fxsave : rawReg == 1 ? FxSave::fxrstor : rawReg == 2 ? FxSave::ldmxcsr : FxSave::stmxcsr;
+            return;
+        }
+        unimplemented(in); // XSAVE, XRSTOR, XSAVEOPT...
     }
 }

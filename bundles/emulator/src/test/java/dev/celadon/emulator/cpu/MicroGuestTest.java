@@ -106,16 +106,13 @@ class MicroGuestTest {
     }
 
     @Test
-    void faultyGuestTakesUdForSseAndIsReported() throws Exception {
+    void faultyGuestsSseAccessToMmioIsEmulated() throws Exception {
         Machine m = boot("faulty", 16 << 20);
         ExitReason r = m.run();
-        // PADDD is SSE: #UD into a guest with no IDT -> #GP -> #DF -> triple fault, reported with the chain.
-        assertEquals(ExitReason.TRIPLE_FAULT, r, () -> m.cpu.failure() + "\n" + m.out());
-        assertTrue(m.out().contains("CELADON-FAULTY executing"), m.out());
-        assertEquals(1, m.platform.unimplementedRips.size());
-        byte[] bytes = m.platform.unimplementedBytes.get(0);
-        assertEquals(0x66, bytes[0] & 0xFF); // 66 0F FE /r: paddd
-        assertTrue(m.cpu.failure().contains("#UD"), m.cpu.failure());
-        assertTrue(m.cpu.failure().contains("#DF"), m.cpu.failure());
+        // PADDD with its operand in MMIO (what KVM cannot emulate) runs here: two 8-byte device reads.
+        assertEquals(ExitReason.HALT, r, () -> m.cpu.failure() + "\n" + m.out());
+        assertTrue(m.out().contains("CELADON-FAULTY still running: this host emulated it"), m.out());
+        assertTrue(m.platform.unimplementedRips.isEmpty(), m.platform.unimplementedRips.toString());
+        assertTrue(m.platform.mmio.contains("R8 feb00000") && m.platform.mmio.contains("R8 feb00008"), m.platform.mmio.toString());
     }
 }
