@@ -54,6 +54,7 @@ public final class RingBuffer {
     private final ByteBuffer header;
     private final GpadlMemory data;
     private final int size;
+    private final SignalPolicy policy;
 
     // Producer side: our write index, the last read index we accepted, a scratch for descriptor and trailer.
     private int writeIndex;
@@ -64,9 +65,10 @@ public final class RingBuffer {
     private int writeSeen;
     private final byte[] readScratch = new byte[VmPacketDescriptor.SIZE];
 
-    private RingBuffer(ByteBuffer header, GpadlMemory data, int w, int r) {
+    private RingBuffer(ByteBuffer header, GpadlMemory data, SignalPolicy policy, int w, int r) {
         this.header = header;
         this.data = data;
+        this.policy = policy;
         this.size = (int) data.size();
         this.writeIndex = w;
         this.readSeen = r;
@@ -76,14 +78,19 @@ public final class RingBuffer {
 
     /**
      * The ring in {@code ring} (this direction's pages of the ring GPADL: header page, then data), taking the
-     * indices it finds there.
+     * indices it finds there; a producer on it signals by {@link SignalPolicy#UNMASKED}.
      *
      * @throws RingBufferException if the pages are not a header and data pages, or an index is invalid
      */
     public static RingBuffer open(GpadlMemory ring) {
+        return open(ring, SignalPolicy.UNMASKED);
+    }
+
+    /** {@link #open(GpadlMemory)} with the producer's signal rule chosen. */
+    public static RingBuffer open(GpadlMemory ring, SignalPolicy policy) {
         checkLayout(ring);
         ByteBuffer header = ring.buffer(0, HEADER_SIZE);
-        RingBuffer rb = new RingBuffer(header, ring.slice(HEADER_SIZE, ring.size() - HEADER_SIZE), 0, 0);
+        RingBuffer rb = new RingBuffer(header, ring.slice(HEADER_SIZE, ring.size() - HEADER_SIZE), policy, 0, 0);
         int w = rb.checkIndex((int) U32.getAcquire(header, WRITE_INDEX), "write_index");
         int r = rb.checkIndex((int) U32.getAcquire(header, READ_INDEX), "read_index");
         rb.writeIndex = rb.writeSeen = w;
@@ -111,6 +118,10 @@ public final class RingBuffer {
         }
     }
 
+    public SignalPolicy signalPolicy() {
+        return policy;
+    }
+
     /** Bytes in the data area. */
     public int dataSize() {
         return size;
@@ -125,9 +136,10 @@ public final class RingBuffer {
 
     /**
      * Writes {@code packet} if the free space is strictly larger than the packet and its trailer, then decides
-     * whether the reader must be signalled: only if its interrupt_mask is 0 and it had read everything before
-     * this packet (read_index equals the write index before this write), checked after the new write_index is
-     * published. Any other reader is still reading, or polling, and will find the packet by itself.
+     * whether the reader must be signalled, after the new write_index is published: never while its
+     * interrupt_mask is set (it is polling); otherwise always ({@link SignalPolicy#UNMASKED}) or only if it had
+     * read everything before this packet, i.e. read_index equals the write index before this write
+     * ({@link SignalPolicy#EMPTY_TO_NON_EMPTY}).
      *
      * @throws RingBufferException      if the reader's read_index is invalid
      * @throws IllegalArgumentException if the packet could never fit this ring
@@ -161,6 +173,9 @@ public final class RingBuffer {
         VarHandle.fullFence();
         if ((int) U32.getAcquire(header, INTERRUPT_MASK) != 0) {
             return WriteResult.WRITTEN;
+        }
+        if (policy == SignalPolicy.UNMASKED) {
+            return WriteResult.WRITTEN_SIGNAL;
         }
         return (int) U32.getAcquire(header, READ_INDEX) == start ? WriteResult.WRITTEN_SIGNAL : WriteResult.WRITTEN;
     }

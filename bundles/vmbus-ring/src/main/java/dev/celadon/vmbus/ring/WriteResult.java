@@ -4,9 +4,9 @@ package dev.celadon.vmbus.ring;
 public enum WriteResult {
     /** Not enough free space: nothing was written. */
     FULL,
-    /** Written; the reader has interrupts masked or had unread packets, so it will find this one. */
+    /** Written; the reader is polling (interrupts masked) or, by its {@link SignalPolicy}, will find it anyway. */
     WRITTEN,
-    /** Written into a ring the reader had emptied, with its interrupts unmasked: signal it. */
+    /** Written, and the reader's interrupts are unmasked (and, by its policy, it had emptied the ring): signal it. */
     WRITTEN_SIGNAL;
 
     public boolean written() {

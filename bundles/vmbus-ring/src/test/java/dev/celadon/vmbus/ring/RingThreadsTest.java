@@ -2,7 +2,8 @@ package dev.celadon.vmbus.ring;
 
 import dev.celadon.vmbus.VmPacket;
 import dev.celadon.vmbus.VmPacketType;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Random;
 import java.util.concurrent.Semaphore;
@@ -41,10 +42,11 @@ class RingThreadsTest {
         return x;
     }
 
-    @Test
-    void producerAndConsumerThreads() throws Exception {
+    @ParameterizedTest
+    @EnumSource(SignalPolicy.class)
+    void producerAndConsumerThreads(SignalPolicy policy) throws Exception {
         RingFixture f = new RingFixture(4, 20); // 16 KiB of data over scattered pages
-        RingBuffer producer = RingBuffer.open(f.ring);
+        RingBuffer producer = RingBuffer.open(f.ring, policy);
         RingBuffer consumer = RingBuffer.open(f.ring);
         Semaphore readerIrq = new Semaphore(0);
         Semaphore writerIrq = new Semaphore(0);
@@ -130,7 +132,7 @@ class RingThreadsTest {
         assertTrue(bytes.get() > 100L * f.dataSize(), "wrapped " + bytes.get() / f.dataSize() + " times");
         assertNull(f.accessOutsideRing());
         assertNull(f.poisonDisturbed());
-        System.out.printf("ring threads: %d packets, %d MB, %d times full, reader slept %d times%n", PACKETS,
+        System.out.printf("ring threads, %s: %d packets, %d MB, %d times full, reader slept %d times%n", policy, PACKETS,
                 bytes.get() >> 20, fulls.get(), readerSleeps.get());
     }
 }
