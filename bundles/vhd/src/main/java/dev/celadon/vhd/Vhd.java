@@ -214,8 +214,7 @@ public final class Vhd {
             throw new FileAlreadyExistsException(out.toString(), null, "refusing to overwrite");
         }
         Path abs = out.toAbsolutePath();
-        Path part = abs.resolveSibling(abs.getFileName() + ".part");
-        Files.deleteIfExists(part);
+        Path part = abs.resolveSibling("." + abs.getFileName() + "." + java.util.UUID.randomUUID() + ".part");
         try (VirtualDisk src = openImage(in, true)) {
             long size = src.size();
             create(part, size, type, null);

@@ -115,6 +115,52 @@ class QemuInteropTest {
     }
 
     @Test
+    void concurrentWritersOnDisjointRanges() throws Exception {
+        long size = 16L << 20;
+        Path vhd = dir.resolve("mt.vhd");
+        Vhd.create(vhd, size, Vhd.Type.DYNAMIC, null);
+        byte[] want = new byte[(int) size];
+        int threads = 4;
+        int stripe = 64 * 1024; // thread t owns stripes t, t+4, ...: they share every block
+        int stripes = (int) (size / stripe);
+        try (VirtualDisk d = Vhd.open(vhd, false)) {
+            List<Thread> ts = new ArrayList<>();
+            List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < threads; t++) {
+                int own = t;
+                Random r = new Random(100 + t);
+                // each thread's writes are planned (and mirrored) up front; ranges stay inside its stripes
+                List<long[]> plan = new ArrayList<>();
+                for (int i = 0; i < 80; i++) {
+                    int len = 1 + r.nextInt(stripe - 1);
+                    int off = (own + threads * r.nextInt(stripes / threads)) * stripe + r.nextInt(stripe - len);
+                    byte[] b = new byte[len];
+                    r.nextBytes(b);
+                    System.arraycopy(b, 0, want, off, len);
+                    plan.add(new long[] {off, len, 100 + t, i});
+                }
+                ts.add(new Thread(() -> {
+                    try {
+                        for (long[] w : plan) {
+                            byte[] b = new byte[(int) w[1]];
+                            System.arraycopy(want, (int) w[0], b, 0, b.length);
+                            d.write(w[0], b);
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }));
+            }
+            ts.forEach(Thread::start);
+            for (Thread t : ts) {
+                t.join();
+            }
+            assertEquals(List.of(), errors);
+        }
+        assertArrayEquals(want, Files.readAllBytes(Qemu.toRaw(vhd, dir)));
+    }
+
+    @Test
     void differencingOverDynamicParent() throws Exception {
         long size = 20L * 1024 * 1024;
         Path parent = dir.resolve("base.vhd");
