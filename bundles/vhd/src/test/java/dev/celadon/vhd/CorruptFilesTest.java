@@ -271,6 +271,22 @@ class CorruptFilesTest {
     }
 
     @Test
+    void differencingWithAChangedParentTimeStamp() throws IOException {
+        Path child = dir.resolve("child.vhd");
+        Vhd.create(child, 0, Vhd.Type.DIFFERENCING, vhd);
+        Vhd.open(child, true).close();
+        // The parent's footer time stamp (offset 24) changes, as a tool rewriting the parent would leave it;
+        // its mtime is set far from the recorded stamp so that neither convention matches.
+        setFooterField(24, 12345, 4);
+        Files.setLastModifiedTime(vhd, java.nio.file.attribute.FileTime.from(java.time.Instant.parse(
+                "2010-01-01T00:00:00Z")));
+        VhdException e = assertThrows(VhdException.class, () -> Vhd.open(child, true));
+        assertTrue(e.getMessage().contains("parent time stamp") && e.getMessage().startsWith(child.toString()),
+                e.getMessage());
+        assertFalse(Vhd.check(child).isEmpty());
+    }
+
+    @Test
     void differencingFollowsTheRelativeLocatorWhenMoved() throws IOException {
         Path a = Files.createDirectories(dir.resolve("a"));
         Path parent = a.resolve("parent.vhd");
