@@ -593,6 +593,8 @@ final class X87 {
 
     private static final long[] CONST_M = {0x8000_0000_0000_0000L, 0xD49A_784B_CD1B_8AFEL, 0xB8AA_3B29_5C17_F0BCL,
             0xC90F_DAA2_2168_C235L, 0x9A20_9A84_FBCF_F799L, 0xB172_17F7_D1CF_79ACL, 0};
+    /** The round-to-nearest constant is above the true value (pi, log2(e), log10(2), ln(2)); log2(10)'s is below. */
+    private static final boolean[] CONST_UP = {false, false, true, true, true, true, false};
     private static final int[] CONST_SE = {0x3FFF, 0x4000, 0x3FFF, 0x4000, 0x3FFD, 0x3FFE, 0};
 
     private static void d9reg(Cpu c, Fpu f, int modrm, int i) {
@@ -609,8 +611,16 @@ final class X87 {
             fxch(f, i);
             return;
         }
-        if (modrm >= 0xE8 && modrm <= 0xEE) { // FLD1 FLDL2T FLDL2E FLDPI FLDLG2 FLDLN2 FLDZ (round to nearest values)
-            push(f, CONST_M[modrm - 0xE8], CONST_SE[modrm - 0xE8]);
+        if (modrm >= 0xE8 && modrm <= 0xEE) { // FLD1 FLDL2T FLDL2E FLDPI FLDLG2 FLDLN2 FLDZ, rounded per FCW.RC
+            int k = modrm - 0xE8;
+            long m = CONST_M[k];
+            int rc = rc(f);
+            if (CONST_UP[k] && (rc == Float80.RD || rc == Float80.RZ)) {
+                m--;
+            } else if (k == 1 && rc == Float80.RU) {
+                m++; // log2(10) was rounded down to nearest
+            }
+            push(f, m, CONST_SE[k]);
             return;
         }
         switch (modrm) {
