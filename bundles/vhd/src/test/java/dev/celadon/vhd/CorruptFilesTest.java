@@ -183,6 +183,25 @@ class CorruptFilesTest {
     }
 
     @Test
+    void aMillionBatEntriesOnOneBlockAreRefusedCheaply() throws IOException {
+        vhd = dir.resolve("big.vhd");
+        Vhd.create(vhd, 1000L << 30, Vhd.Type.DYNAMIC, null); // 512,000 entries
+        try (VirtualDisk d = Vhd.open(vhd, false)) {
+            d.write(0, new byte[] {1});
+        }
+        long bat = ByteBuffer.wrap(read(512 + H_TABLE_OFFSET, 8)).getLong();
+        byte[] entry = read(bat, 4);
+        ByteBuffer all = ByteBuffer.allocate(512_000 * 4);
+        while (all.hasRemaining()) {
+            all.put(entry);
+        }
+        patch(bat, all.array());
+        refused("overlaps", "more problems");
+        List<String> problems = Vhd.check(vhd);
+        assertTrue(problems.size() <= 101, "capped: " + problems.size());
+    }
+
+    @Test
     void absurdBlockSize() throws IOException {
         setHeaderField(H_BLOCK_SIZE, 3 << 20, 4);
         refused("block size", "power of two");

@@ -36,8 +36,8 @@ public final class DynamicHeader {
     /** Smallest and largest block sizes accepted: one sector, and 256 MiB (far beyond any tool's choice). */
     public static final int MIN_BLOCK_SIZE = 512;
     public static final int MAX_BLOCK_SIZE = 256 * 1024 * 1024;
-    /** Cap on BAT entries held in memory (64 MiB of table): 2040 GiB in 128 KiB blocks. */
-    public static final long MAX_TABLE_ENTRIES_LIMIT = 1L << 24;
+    /** Cap on BAT entries held in memory (16 MiB of table): 2040 GiB in 512 KiB blocks, Hyper-V's smallest. */
+    public static final long MAX_TABLE_ENTRIES_LIMIT = 1L << 22;
 
     private final byte[] bytes;
 

@@ -19,6 +19,9 @@ public final class VhdLayout {
     record Region(long start, long end, String what) {
     }
 
+    /** Problems collected per file before the rest are left out: a hostile file could produce millions. */
+    static final int MAX_PROBLEMS = 100;
+
     public final Path path;
     public final long fileLength;
     public final VhdFooter footer;
@@ -50,6 +53,12 @@ public final class VhdLayout {
     /** Where the trailing footer is, or goes: the end of the file's used part. */
     public long footerOffset() {
         return trailingFooterValid ? fileLength - VhdFooter.SIZE : usedEnd;
+    }
+
+    private static void add(List<String> found, String problem) {
+        if (found.size() < MAX_PROBLEMS) {
+            found.add(problem);
+        }
     }
 
     /**
@@ -149,7 +158,7 @@ public final class VhdLayout {
         for (ParentLocator l : header.parentLocators()) {
             long space = Math.max(l.spaceBytes(), Integer.toUnsignedLong(l.dataLength()));
             if (l.dataOffset() < VhdFooter.SIZE || l.dataOffset() > limit || limit - l.dataOffset() < space) {
-                found.add("parent locator " + li + " (" + ParentLocator.platformName(l.platformCode()) + "): data at "
+                add(found, "parent locator " + li + " (" + ParentLocator.platformName(l.platformCode()) + "): data at "
                         + l.dataOffset() + ", " + space + " bytes, lies outside the file");
             } else {
                 regions.add(new Region(l.dataOffset(), l.dataOffset() + space, "parent locator " + li));
@@ -157,24 +166,29 @@ public final class VhdLayout {
             li++;
         }
         long blockBytes = header.bitmapSize() + (long) blockSize;
+        // Blocks are keyed (file sector << 24 | block number) in a primitive array: a hostile BAT of millions
+        // of entries must not become millions of objects.
+        long[] blocks = new long[bat.size()];
+        int count = 0;
         for (int i = 0; i < bat.size(); i++) {
             if (!bat.allocated(i)) {
                 continue;
             }
             long start = bat.offset(i);
             if (start < VhdFooter.SIZE || start > limit || limit - start < blockBytes) {
-                found.add("BAT entry " + i + ": block at " + start + " (" + blockBytes + " bytes) lies past the end"
-                        + " of the file's data (" + limit + " bytes)");
+                add(found, "BAT entry " + i + ": block at " + start + " (" + blockBytes + " bytes) lies past the"
+                        + " end of the file's data (" + limit + " bytes)");
             } else {
-                regions.add(new Region(start, start + blockBytes, "block " + i));
+                blocks[count++] = (start / 512) << 24 | i;
             }
         }
+        java.util.Arrays.sort(blocks, 0, count);
         regions.sort(Comparator.comparingLong(Region::start));
         long usedEnd = 0;
         Region last = null;
         for (Region r : regions) {
             if (last != null && r.start() < last.end()) {
-                found.add(r.what() + " (at " + r.start() + ") overlaps " + last.what() + " (" + last.start() + ".."
+                add(found, r.what() + " (at " + r.start() + ") overlaps " + last.what() + " (" + last.start() + ".."
                         + last.end() + ")");
             }
             if (last == null || r.end() > last.end()) {
@@ -182,13 +196,38 @@ public final class VhdLayout {
             }
             usedEnd = Math.max(usedEnd, r.end());
         }
+        long prevEnd = -1;
+        int prevBlock = -1;
+        for (int j = 0; j < count; j++) {
+            long start = (blocks[j] >>> 24) * 512;
+            int block = (int) (blocks[j] & 0xFF_FFFF);
+            long end = start + blockBytes;
+            if (start < prevEnd) {
+                add(found, "block " + block + " (at " + start + ") overlaps block " + prevBlock);
+            }
+            for (Region r : regions) {
+                if (start < r.end() && r.start() < end) {
+                    add(found, "block " + block + " (at " + start + ") overlaps " + r.what() + " (" + r.start()
+                            + ".." + r.end() + ")");
+                }
+            }
+            if (end > prevEnd) {
+                prevEnd = end;
+                prevBlock = block;
+            }
+            usedEnd = Math.max(usedEnd, end);
+        }
         if (!found.isEmpty()) {
             if (problems == null) {
                 String field = found.get(0).startsWith("BAT") ? "BAT" : "layout";
-                throw new VhdException(path, field, found.get(0) + (found.size() > 1 ? " (and " + (found.size() - 1)
+                throw new VhdException(path, field, found.get(0) + (found.size() > 1 ? " (and "
+                        + (found.size() >= MAX_PROBLEMS ? "many" : String.valueOf(found.size() - 1))
                         + " more problems)" : ""));
             }
             problems.addAll(found);
+            if (found.size() >= MAX_PROBLEMS) {
+                problems.add("(further problems not listed)");
+            }
         }
         usedEnd = (usedEnd + 511) & ~511L;
         return new VhdLayout(path, len, footer, trailing, header, bat, usedEnd, warnings);
