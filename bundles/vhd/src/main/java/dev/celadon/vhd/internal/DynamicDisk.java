@@ -64,7 +64,8 @@ public final class DynamicDisk implements VirtualDisk {
         this.tableOffset = layout.header.tableOffset();
         this.footer = layout.footer.bytes();
         this.bat = layout.bat;
-        this.footerOffset = layout.footerOffset();
+        // BAT entries count sectors, so blocks start on one even if another tool left an unaligned file end.
+        this.footerOffset = (layout.footerOffset() + 511) & ~511L;
         if (!readOnly && !layout.trailingFooterValid) {
             repairTrailingFooter();
         }
