@@ -59,6 +59,17 @@ class QemuInteropTest {
             RandomWrites.apply(d, shadow, 11, 60);
         }
         assertEquals(-1, Files.mismatch(Qemu.toRaw(vhd, dir), shadow), "qemu reads back what we wrote");
+
+        // And an empty one from qemu-img create.
+        Path created = dir.resolve("created.vhd");
+        Qemu.img("create", "-q", "-f", "vpc", "-o", "subformat=" + subformat, created.toString(), "20M");
+        Path shadow2 = dir.resolve("shadow2.raw");
+        try (VirtualDisk d = Vhd.open(created, false)) {
+            assertEquals(Qemu.virtualSize(created), d.size());
+            RandomWrites.apply(d, shadow2, 12, 60);
+        }
+        assertEquals(-1, Files.mismatch(Qemu.toRaw(created, dir), shadow2), "qemu-img create'd, written by us");
+        assertEquals(List.of(), Vhd.check(created));
     }
 
     @Test
