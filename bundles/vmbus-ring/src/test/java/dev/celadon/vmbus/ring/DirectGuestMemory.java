@@ -20,9 +20,16 @@ public final class DirectGuestMemory implements GuestMemory {
     private final List<long[]> accesses = new ArrayList<>();
 
     public DirectGuestMemory(List<MemoryRegion> regions, byte fill) {
+        this(regions, fill, true);
+    }
+
+    /** With {@code direct} false the RAM is heap arrays, as in the loader's tests. */
+    public DirectGuestMemory(List<MemoryRegion> regions, byte fill, boolean direct) {
         this.regions = List.copyOf(regions);
         for (MemoryRegion r : regions) {
-            ByteBuffer b = ByteBuffer.allocateDirect(Math.toIntExact(r.size())).order(ByteOrder.LITTLE_ENDIAN);
+            int size = Math.toIntExact(r.size());
+            ByteBuffer b = (direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size))
+                    .order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < b.capacity(); i++) {
                 b.put(i, fill);
             }

@@ -156,4 +156,21 @@ class RingBufferLayoutTest {
         assertEquals(32, f.header(READ_INDEX));
         assertEquals(2, consumer.read().packet().transactionId());
     }
+
+    @Test
+    void heapBackedGuestMemoryWorksToo() {
+        // GuestMemory implementations may hand out heap buffers; ordered index access must work on them.
+        RingFixture f = new RingFixture(new DirectGuestMemory(java.util.List.of(
+                new dev.celadon.hypervisor.api.MemoryRegion(0, RingFixture.RAM)), RingFixture.POISON, false), 2, 7);
+        RingBuffer producer = RingBuffer.open(f.ring);
+        RingBuffer consumer = RingBuffer.open(f.ring);
+        for (int i = 0; i < 1000; i++) {
+            assertTrue(producer.write(VmPacket.inband(0, i, new byte[i % 700])).written());
+            VmPacket q = consumer.read().packet();
+            assertEquals(i, q.transactionId());
+            assertEquals(VmPacket.align8(i % 700), q.data().length);
+        }
+        assertEquals(f.header(WRITE_INDEX), f.header(READ_INDEX));
+        assertNull(f.poisonDisturbed());
+    }
 }
