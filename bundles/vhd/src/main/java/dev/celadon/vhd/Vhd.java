@@ -244,7 +244,11 @@ public final class Vhd {
                 }
                 dst.flush();
             }
-            Files.createLink(abs, part);
+            try {
+                Files.createLink(abs, part); // fails if the name appeared meanwhile: nothing is overwritten
+            } catch (UnsupportedOperationException e) {
+                Files.move(part, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
             VhdFiles.syncDirectory(abs.getParent());
         } finally {
             Files.deleteIfExists(part);
