@@ -187,14 +187,17 @@ class DistributionTest {
         karaf.execute("vm:delete hot");
     }
 
-    /** vCPU threads of the Karaf JVM, counted from /proc (outside the JVM). */
+    /**
+     * Threads of the VM "hot" in the Karaf JVM (vCPUs, its APIC timer), counted from /proc (outside the JVM); the
+     * kernel keeps 15 characters of a thread's name, so "celadon-hot-" is what identifies them.
+     */
     static long vcpuThreads() throws Exception {
         long n = 0;
         for (long pid : karaf.karafPids()) {
             try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
                 for (Path t : (Iterable<Path>) tasks::iterator) {
                     try {
-                        if (Files.readString(t.resolve("comm")).startsWith("celadon-")) {
+                        if (Files.readString(t.resolve("comm")).startsWith("celadon-hot-")) {
                             n++;
                         }
                     } catch (java.io.IOException gone) {
