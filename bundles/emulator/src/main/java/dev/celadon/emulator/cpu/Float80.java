@@ -13,7 +13,7 @@ final class Float80 {
     static final int RN = 0, RD = 1, RU = 2, RZ = 3;
 
     /** Flags from the last {@link #round}: the result was inexact, overflowed, or was tiny and inexact. */
-    static final int INEXACT = 1, OVERFLOW = 2, UNDERFLOW = 4;
+    static final int INEXACT = 1, OVERFLOW = 2, UNDERFLOW = 4, ROUNDED_UP = 8;
 
     /** The exact 80-bit value of a double, as {significand, sign/exponent}. */
     static long fromDoubleMant(double d) {
@@ -138,7 +138,7 @@ final class Float80 {
         if (up) {
             q++;
         }
-        int f = 0;
+        int f = up ? ROUNDED_UP : 0;
         if (any) {
             f |= INEXACT;
             if (sub) {
@@ -157,6 +157,7 @@ final class Float80 {
             if (exp > bias) {
                 f |= OVERFLOW | INEXACT;
                 boolean inf = rc == RN || rc == RU && !neg || rc == RD && neg;
+                f = inf ? f | ROUNDED_UP : f & ~ROUNDED_UP;
                 long expAll = (1L << (signBit - frac)) - 1;
                 bits = inf ? expAll << frac : ((expAll - 1) << frac) | ((1L << frac) - 1);
             } else {
@@ -214,6 +215,7 @@ final class Float80 {
         }
         if (up) {
             ip++;
+            flags[0] |= ROUNDED_UP;
         }
         if (any) {
             flags[0] |= INEXACT;

@@ -122,41 +122,11 @@ final class X87 {
 
     // ------------------------------------------------------------------------------------------ arithmetic
 
-    /** op: 0 add, 1 mul, 2 com, 3 comp, 4 sub (dst - src), 5 subr (src - dst), 6 div, 7 divr. */
-    static double arith(Fpu f, int op, double dst, double src) {
-        int flags = 0;
-        double r;
-        if (Double.isNaN(dst) || Double.isNaN(src)) {
-            return Double.isNaN(dst) ? dst : src;
-        }
-        switch (op) {
-            case 0: r = dst + src; if (Double.isInfinite(dst) && Double.isInfinite(src) && dst != src) flags |= IE; break;
-            case 1: r = dst * src; if (Double.isInfinite(dst) && src == 0 || dst == 0 && Double.isInfinite(src)) flags |= IE; break;
-            case 4: r = dst - src; if (Double.isInfinite(dst) && dst == src) flags |= IE; break;
-            case 5: r = src - dst; if (Double.isInfinite(dst) && dst == src) flags |= IE; break;
-            case 6: r = div(dst, src); flags |= divFlags(dst, src); break;
-            default: r = div(src, dst); flags |= divFlags(src, dst); break;
-        }
-        if ((flags & IE) != 0) {
-            r = Double.longBitsToDouble(0xFFF8_0000_0000_0000L);
-        }
-        raise(f, flags);
-        return r;
-    }
-
-    private static double div(double a, double b) {
-        return a / b;
-    }
-
-    private static int divFlags(double a, double b) {
-        if (a == 0 && b == 0 || Double.isInfinite(a) && Double.isInfinite(b)) {
-            return IE;
-        }
-        return b == 0 && !Double.isInfinite(a) ? ZE : 0;
-    }
-
     /** Compares ST(0) with a value exactly: C3 C2 C0 = 000 greater, 001 less, 100 equal, 111 unordered. */
     static int compare(long m1, int se1, long m2, int se2) {
+        if (unsupported(m1, se1) || unsupported(m2, se2)) {
+            return C3 | C2 | C0;
+        }
         boolean nan1 = (se1 & 0x7FFF) == 0x7FFF && (m1 << 1) != 0, nan2 = (se2 & 0x7FFF) == 0x7FFF && (m2 << 1) != 0;
         if (nan1 || nan2) {
             return C3 | C2 | C0;
@@ -202,7 +172,8 @@ final class X87 {
         }
         int p = phys(f, 0);
         int cc = compare(f.mant[p], f.se[p], m2, se2);
-        if (snan(f.mant[p], f.se[p]) || snan(m2, se2) || !unordered && cc == (C3 | C2 | C0)) {
+        if (snan(f.mant[p], f.se[p]) || snan(m2, se2) || unsupported(f.mant[p], f.se[p]) || unsupported(m2, se2)
+                || !unordered && cc == (C3 | C2 | C0)) {
             raise(f, IE);
         }
         f.fsw = (f.fsw & ~(C0 | C1 | C2 | C3)) | cc;
@@ -218,7 +189,8 @@ final class X87 {
         }
         int p = phys(f, 0), q = phys(f, i);
         int cc = compare(f.mant[p], f.se[p], f.mant[q], f.se[q]);
-        if (snan(f.mant[p], f.se[p]) || snan(f.mant[q], f.se[q]) || !unordered && cc == (C3 | C2 | C0)) {
+        if (snan(f.mant[p], f.se[p]) || snan(f.mant[q], f.se[q]) || unsupported(f.mant[p], f.se[p])
+                || unsupported(f.mant[q], f.se[q]) || !unordered && cc == (C3 | C2 | C0)) {
             raise(f, IE);
         }
         Flags.set(c, ((cc & C3) != 0 ? Flags.ZF : 0) | ((cc & C2) != 0 ? Flags.PF : 0) | ((cc & C0) != 0 ? Flags.CF : 0));
@@ -254,11 +226,12 @@ final class X87 {
                 switch (r) {
                     case 0: { float v = Float.intBitsToFloat((int) c.rd(la, 4)); loadD(f, v, Float.isNaN(v) && (Float.floatToRawIntBits(v) & 0x40_0000) == 0); return; }
                     case 2: case 3: {
-                        if (!under(f, 0)) {
+                        if (!under(f, 0) && !invalidStore(f)) {
                             int p = phys(f, 0);
                             fl[0] = 0;
                             float v = Float80.toFloat(f.mant[p], f.se[p], rc(f), fl);
                             c.wr(la, 4, Float.floatToRawIntBits(v));
+                            f.fsw = (f.fsw & ~C1) | ((fl[0] & Float80.ROUNDED_UP) != 0 ? C1 : 0);
                             raise(f, storeFlags(fl[0], snan(f.mant[p], f.se[p])));
                         } else {
                             c.wr(la, 4, 0xFFC0_0000);
@@ -297,11 +270,12 @@ final class X87 {
                 switch (r) {
                     case 0: { double v = Double.longBitsToDouble(c.rd(la, 8)); loadD(f, v, snanD(c.rd(la, 8))); return; }
                     case 2: case 3: {
-                        if (!under(f, 0)) {
+                        if (!under(f, 0) && !invalidStore(f)) {
                             int p = phys(f, 0);
                             fl[0] = 0;
                             double v = Float80.toDouble(f.mant[p], f.se[p], rc(f), fl);
                             c.wr(la, 8, Double.doubleToRawLongBits(v));
+                            f.fsw = (f.fsw & ~C1) | ((fl[0] & Float80.ROUNDED_UP) != 0 ? C1 : 0);
                             raise(f, storeFlags(fl[0], snan(f.mant[p], f.se[p])));
                         } else {
                             c.wr(la, 8, 0xFFF8_0000_0000_0000L);
@@ -345,6 +319,17 @@ final class X87 {
         push(f, m, se);
     }
 
+    /** ST(0) holds an unsupported encoding: #IA, the indefinite is stored. */
+    private static boolean invalidStore(Fpu f) {
+        int p = phys(f, 0);
+        if (unsupported(f.mant[p], f.se[p])) {
+            f.fsw &= ~C1;
+            raise(f, IE);
+            return true;
+        }
+        return false;
+    }
+
     private static int storeFlags(int rf, boolean snan) {
         int g = 0;
         if (snan) {
@@ -365,13 +350,13 @@ final class X87 {
     private static void fist(Cpu c, long la, int bytes, boolean pop) {
         Fpu f = c.fpu;
         long v;
-        if (under(f, 0)) {
+        if (under(f, 0) || invalidStore(f)) {
             v = 1L << (8 * bytes - 1);
         } else {
             int p = phys(f, 0);
             int[] fl = {0};
             v = Float80.toInt(f.mant[p], f.se[p], bytes, rc(f), fl);
-            f.fsw &= ~C1;
+            f.fsw = (f.fsw & ~C1) | (fl[0] != -1 && (fl[0] & Float80.ROUNDED_UP) != 0 ? C1 : 0);
             raise(f, fl[0] == -1 ? IE : (fl[0] & Float80.INEXACT) != 0 ? PE : 0);
         }
         c.wr(la, bytes, v);
@@ -397,17 +382,71 @@ final class X87 {
             return;
         }
         int p = phys(f, dst);
-        if (snan(f.mant[p], f.se[p]) || snan(m, se)) {
-            raise(f, IE);
-        }
-        int[] fl = SCRATCH.get();
-        double a = Float80.toDouble(f.mant[p], f.se[p], Float80.RN, fl);
-        double b = Float80.toDouble(m, se, Float80.RN, fl);
         f.fsw &= ~C1;
-        setD(f, dst, arith(f, r, a, b));
+        long[] res = binary(f, r, f.mant[p], f.se[p], m, se);
+        set(f, dst, res[0], (int) res[1]);
         if (popAfter) {
             pop(f);
         }
+    }
+
+    /** The SSE lane operation (0x58 add, 0x59 mul, 0x5C sub, 0x5E div, 0x51 sqrt) for each x87 operation r. */
+    private static final int[] SSE_OP = {0x58, 0x59, 0, 0, 0x5C, 0x5C, 0x5E, 0x5E};
+
+    /**
+     * dst op src on 80-bit values: NaNs and unsupported encodings handled on the bits (the NaN with the larger
+     * significand wins, made quiet), everything else by the binary64 lane operation with FCW.RC and its flags.
+     */
+    static long[] binary(Fpu f, int r, long m1, int se1, long m2, int se2) {
+        if (unsupported(m1, se1) || unsupported(m2, se2)) {
+            raise(f, IE);
+            return new long[] {IND_M, IND_SE};
+        }
+        boolean n1 = nan(m1, se1), n2 = nan(m2, se2);
+        if (n1 || n2) {
+            if (snan(m1, se1) || snan(m2, se2)) {
+                raise(f, IE);
+            }
+            boolean first = n1 && (!n2 || Long.compareUnsigned(m1 << 1, m2 << 1) >= 0);
+            return first ? new long[] {m1 | 1L << 62, se1} : new long[] {m2 | 1L << 62, se2};
+        }
+        int[] fl = {0};
+        long a = Double.doubleToRawLongBits(Float80.toDouble(m1, se1, Float80.RN, fl));
+        long b = Double.doubleToRawLongBits(Float80.toDouble(m2, se2, Float80.RN, fl));
+        if (r == 5 || r == 7) {
+            long t = a;
+            a = b;
+            b = t;
+        }
+        fl[0] = 0;
+        long v = SseFloat.opD(SSE_OP[r], a, b, rc(f), false, fl);
+        raise(f, fl[0]);
+        double d = Double.longBitsToDouble(v);
+        return new long[] {Float80.fromDoubleMant(d), Float80.fromDoubleSe(d)};
+    }
+
+    static long[] sqrt(Fpu f, long m, int se) {
+        if (unsupported(m, se)) {
+            raise(f, IE);
+            return new long[] {IND_M, IND_SE};
+        }
+        if (nan(m, se)) {
+            if (snan(m, se)) {
+                raise(f, IE);
+            }
+            return new long[] {m | 1L << 62, se};
+        }
+        int[] fl = {0};
+        long b = Double.doubleToRawLongBits(Float80.toDouble(m, se, Float80.RN, fl));
+        fl[0] = 0;
+        double d = Double.longBitsToDouble(SseFloat.opD(0x51, 0, b, rc(f), false, fl));
+        raise(f, fl[0]);
+        return new long[] {Float80.fromDoubleMant(d), Float80.fromDoubleSe(d)};
+    }
+
+    /** Encodings the 387 and later reject (#IA): a nonzero exponent with the integer bit clear (unnormals, pseudo-NaN/infinity). */
+    static boolean unsupported(long m, int se) {
+        return (se & 0x7FFF) != 0 && m >= 0;
     }
 
     // ------------------------------------------------------------------------------------------ register forms
@@ -651,21 +690,21 @@ final class X87 {
         }
         double x = st(f, 0);
         switch (modrm) {
-            case 0xFA: // FSQRT
-                if (x < 0) {
-                    raise(f, IE);
-                    set(f, 0, IND_M, IND_SE);
-                } else {
-                    setD(f, 0, Math.sqrt(x));
-                    raise(f, x != 0 && Math.fma(-Math.sqrt(x), Math.sqrt(x), x) != 0 ? PE : 0);
-                }
+            case 0xFA: { // FSQRT
+                long[] res = sqrt(f, f.mant[p], f.se[p]);
+                set(f, 0, res[0], (int) res[1]);
                 return;
+            }
             case 0xFC: setD(f, 0, roundInt(x, rc(f))); return; // FRNDINT
             case 0xFD: { // FSCALE
                 if (under(f, 1)) {
                     return;
                 }
                 double s = st(f, 1);
+                if (Double.isNaN(s) || Double.isNaN(x)) {
+                    setD(f, 0, Double.isNaN(x) ? x : s);
+                    return;
+                }
                 setD(f, 0, Math.scalb(x, (int) Math.max(-100000, Math.min(100000, s < 0 ? Math.ceil(s) : Math.floor(s)))));
                 return;
             }
@@ -674,8 +713,17 @@ final class X87 {
                     return;
                 }
                 double y = st(f, 1);
-                double q = modrm == 0xF8 ? truncate(x / y) : Math.rint(x / y);
+                if (Double.isNaN(x) || Double.isNaN(y)) {
+                    setD(f, 0, Double.isNaN(x) ? x : y);
+                    return;
+                }
+                if (y == 0 || Double.isInfinite(x)) {
+                    raise(f, IE);
+                    set(f, 0, IND_M, IND_SE);
+                    return;
+                }
                 double rem = modrm == 0xF8 ? x % y : Math.IEEEremainder(x, y);
+                double q = Math.rint((x - rem) / y); // exact for the small quotients a complete step has
                 long qi = (long) Math.abs(q);
                 f.fsw = (f.fsw & ~(C0 | C1 | C2 | C3)) | ((qi & 1) != 0 ? C1 : 0) | ((qi & 2) != 0 ? C3 : 0) | ((qi & 4) != 0 ? C0 : 0);
                 setD(f, 0, rem);

@@ -17,9 +17,10 @@ final class CpuModel {
 
     static final String VENDOR = "CeladonEmu64";
     static final String BRAND = "Celadon x86-64 emulator";
-    static final String DESCRIPTION = "Celadon x86-64 emulator (integer, long mode, xAPIC/x2APIC; no x87/SSE yet)";
+    static final String DESCRIPTION = "Celadon x86-64 emulator (integer, x87, SSE/SSE2, FXSR, long mode, xAPIC/x2APIC)";
 
     // CPUID.1:EDX
+    static final int FPU = 1, FXSR = 1 << 24, SSE = 1 << 25, SSE2 = 1 << 26;
     static final int TSC = 1 << 4, MSR = 1 << 5, PAE = 1 << 6, CX8 = 1 << 8, APIC = 1 << 9, SEP = 1 << 11,
             PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16, PSE = 1 << 3, CLFSH = 1 << 19;
     // CPUID.1:ECX
@@ -41,7 +42,7 @@ final class CpuModel {
         int signature = (6 << 8) | (0xF << 4) | 1;
         int ebx = (vpIndex << 24) | (Math.min(vpCount, 255) << 16) | (8 << 8); // APIC ID, logical count, CLFLUSH 64 B
         add(out, 1, 0, signature, ebx, X2APIC | HYPERVISOR,
-                PSE | TSC | MSR | PAE | CX8 | APIC | SEP | PGE | CMOV | PAT | CLFSH);
+                FPU | PSE | TSC | MSR | PAE | CX8 | APIC | SEP | PGE | CMOV | PAT | CLFSH | FXSR | SSE | SSE2);
         add(out, 6, 0, ARAT, 0, 0, 0);
         int[] brand = brandWords();
         add(out, 0x8000_0000, 0, 0x8000_0008, 0, 0, 0);
