@@ -31,8 +31,9 @@ public final class RingBenchmark {
                 System.out.println("-- round " + round);
             }
             for (int ringKiB : new int[] {128, 1024}) {
-                threads(ringKiB, 64, seconds, print);
-                threads(ringKiB, 64 * 1024, seconds, print);
+                threads(ringKiB, 64, false, seconds, print);
+                threads(ringKiB, 64, true, seconds, print);
+                threads(ringKiB, 64 * 1024, false, seconds, print);
             }
             singleThread(1024, 64, seconds, print);
             singleThread(1024, 64 * 1024, seconds, print);
@@ -56,7 +57,8 @@ public final class RingBenchmark {
         return ring;
     }
 
-    private static void threads(int ringKiB, int payload, double seconds, boolean print) throws Exception {
+    private static void threads(int ringKiB, int payload, boolean batched, double seconds, boolean print)
+            throws Exception {
         DirectGuestMemory mem = DirectGuestMemory.of(8 << 20, (byte) 0);
         GpadlMemory ring = ring(mem, ringKiB);
         RingBuffer producer = RingBuffer.open(ring);
@@ -79,6 +81,16 @@ public final class RingBenchmark {
         long got = 0;
         long sum = 0;
         while (writer.isAlive() || consumer.bytesToRead() > 0) {
+            if (batched) {
+                long[] bytes = {0};
+                int n = consumer.readBatch(64, q -> bytes[0] += q.data().length).packets();
+                if (n == 0) {
+                    Thread.onSpinWait();
+                }
+                got += n;
+                sum += bytes[0];
+                continue;
+            }
             ReadResult r = consumer.read();
             if (r.isEmpty()) {
                 Thread.onSpinWait();
@@ -93,8 +105,8 @@ public final class RingBenchmark {
             throw new AssertionError("lost packets: " + got + " of " + count[0]);
         }
         if (print) {
-            System.out.printf("ring %4d KiB, 2 threads, %6d-byte packets: %,12.0f packets/s %7.2f GB/s%n", ringKiB,
-                    payload, got / s, sum / s / 1e9);
+            System.out.printf("ring %4d KiB, 2 threads, %6d-byte packets%s: %,12.0f packets/s %7.2f GB/s%n",
+                    ringKiB, payload, batched ? " (batched reads)" : "", got / s, sum / s / 1e9);
         }
     }
 

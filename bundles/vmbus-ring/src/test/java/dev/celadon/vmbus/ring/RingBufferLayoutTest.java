@@ -173,4 +173,25 @@ class RingBufferLayoutTest {
         assertEquals(f.header(WRITE_INDEX), f.header(READ_INDEX));
         assertNull(f.poisonDisturbed());
     }
+
+    @Test
+    void batchedReadPublishesOnceAtTheEnd() {
+        RingFixture f = new RingFixture(1, 8);
+        RingBuffer producer = RingBuffer.open(f.ring);
+        RingBuffer consumer = RingBuffer.open(f.ring);
+        for (int i = 0; i < 5; i++) {
+            producer.write(VmPacket.inband(0, i, new byte[8])); // 32 bytes each
+        }
+        java.util.List<Long> seen = new java.util.ArrayList<>();
+        ReadBatch b = consumer.readBatch(3, p -> {
+            seen.add(p.transactionId());
+            assertEquals(0, f.header(READ_INDEX), "not published inside the batch");
+        });
+        assertEquals(3, b.packets());
+        assertEquals(java.util.List.of(0L, 1L, 2L), seen);
+        assertEquals(96, f.header(READ_INDEX));
+        assertEquals(2, consumer.readBatch(100, p -> seen.add(p.transactionId())).packets());
+        assertEquals(160, f.header(READ_INDEX));
+        assertEquals(0, consumer.readBatch(100, p -> { }).packets());
+    }
 }

@@ -44,6 +44,12 @@ class RingFuzzTest {
                     if (what < 4) {
                         byte[] data = new byte[rnd.nextInt(Math.min(600, producer.maxPacketLength() - 16))];
                         producer.write(new VmPacket(rnd.nextInt(14), rnd.nextInt(2), op, new byte[rnd.nextInt(3) * 8], data));
+                    } else if (what < 6 && rnd.nextBoolean()) {
+                        int before = consumer.bytesToRead();
+                        long[] bytes = {0};
+                        ReadBatch b = consumer.readBatch(1 + rnd.nextInt(4), q -> bytes[0] += q.encodedLength() + 8);
+                        packets += b.packets();
+                        assertTrue(bytes[0] <= before, "batch beyond what was published");
                     } else if (what < 7) {
                         int before = consumer.bytesToRead();
                         ReadResult r = consumer.read();

@@ -194,4 +194,23 @@ class RingHostileTest {
         assertThrows(RingBufferException.class, producer::bytesFree);
         clean(f);
     }
+
+    @Test
+    void batchStopsAtABadPacketAfterPublishingTheGoodOnes() {
+        RingFixture f = new RingFixture(1, 80);
+        RingBuffer producer = RingBuffer.open(f.ring);
+        RingBuffer consumer = RingBuffer.open(f.ring);
+        VmPacket p = VmPacket.inband(0, 0, new byte[8]); // 32 bytes each
+        for (int i = 0; i < 3; i++) {
+            producer.write(p);
+        }
+        f.setData(64, descriptor(6, 3, 2)); // the third: offset8 past len8
+        int[] taken = {0};
+        RingBufferException e = assertThrows(RingBufferException.class,
+                () -> consumer.readBatch(10, q -> taken[0]++));
+        assertEquals(Violation.BAD_OFFSET, e.violation());
+        assertEquals(2, taken[0]);
+        assertEquals(64, f.header(READ_INDEX), "the two good packets are consumed, the bad one is not");
+        clean(f);
+    }
 }

@@ -121,4 +121,22 @@ class RingSignallingTest {
         f.setHeader(PENDING_SEND_SIZE, -1);
         assertFalse(consumer.read().signalWriter());
     }
+
+    @Test
+    void batchedReadSignalsOnceForAllItFreed() {
+        RingFixture f = new RingFixture(1, 14);
+        RingBuffer producer = RingBuffer.open(f.ring);
+        RingBuffer consumer = RingBuffer.open(f.ring);
+        while (producer.write(P64).written()) {
+            // fill: 64 bytes free
+        }
+        assertFalse(producer.requestSpace(200)); // pending 208
+        // Two packets (free 64 -> 192): not yet. Two more (192 -> 320): crosses 208, one signal.
+        ReadBatch b = consumer.readBatch(2, p -> { });
+        assertEquals(2, b.packets());
+        assertFalse(b.signalWriter());
+        b = consumer.readBatch(2, p -> { });
+        assertTrue(b.signalWriter());
+        assertFalse(consumer.readBatch(10, p -> { }).signalWriter(), "already past the request");
+    }
 }

@@ -3,7 +3,7 @@ package dev.celadon.vmbus.ring;
 import dev.celadon.vmbus.VmPacket;
 import dev.celadon.vmbus.VmPacketType;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
 import java.util.concurrent.Semaphore;
@@ -42,9 +42,20 @@ class RingThreadsTest {
         return x;
     }
 
-    @ParameterizedTest
-    @EnumSource(SignalPolicy.class)
-    void producerAndConsumerThreads(SignalPolicy policy) throws Exception {
+    private static void check(VmPacket p, long n, Random sizes) {
+        assertEquals(n, p.transactionId());
+        assertEquals(n % 3 == 0 ? VmPacketType.DATA_INBAND : VmPacketType.DATA_USING_GPA_DIRECT, p.type());
+        assertEquals((int) (n & 1), p.flags());
+        assertArrayEquals(extension(n), p.extension());
+        byte[] want = payload(sizes, n);
+        byte[] got = p.data();
+        assertEquals(VmPacket.align8(want.length), got.length);
+        assertArrayEquals(want, java.util.Arrays.copyOf(got, want.length), "packet " + n);
+    }
+
+    @ParameterizedTest(name = "{0}, batched reads {1}")
+    @CsvSource({"UNMASKED,false", "EMPTY_TO_NON_EMPTY,false", "UNMASKED,true", "EMPTY_TO_NON_EMPTY,true"})
+    void producerAndConsumerThreads(SignalPolicy policy, boolean batched) throws Exception {
         RingFixture f = new RingFixture(4, 20); // 16 KiB of data over scattered pages
         RingBuffer producer = RingBuffer.open(f.ring, policy);
         RingBuffer consumer = RingBuffer.open(f.ring);
@@ -88,21 +99,27 @@ class RingThreadsTest {
                 long n = 0;
                 while (n < PACKETS) {
                     consumer.maskInterrupts();
-                    ReadResult r;
-                    while (!(r = consumer.read()).isEmpty()) {
-                        VmPacket p = r.packet();
-                        assertEquals(n, p.transactionId());
-                        assertEquals(n % 3 == 0 ? VmPacketType.DATA_INBAND : VmPacketType.DATA_USING_GPA_DIRECT, p.type());
-                        assertEquals((int) (n & 1), p.flags());
-                        assertArrayEquals(extension(n), p.extension());
-                        byte[] want = payload(sizes, n);
-                        byte[] got = p.data();
-                        assertEquals(VmPacket.align8(want.length), got.length);
-                        assertArrayEquals(want, java.util.Arrays.copyOf(got, want.length), "packet " + n);
-                        if (r.signalWriter()) {
-                            writerIrq.release();
+                    if (batched) {
+                        ReadBatch b;
+                        do {
+                            long first = n;
+                            long[] next = {n};
+                            b = consumer.readBatch(1 + (int) (n % 7), p -> check(p, next[0]++, sizes));
+                            n = next[0];
+                            assertEquals(n - first, b.packets());
+                            if (b.signalWriter()) {
+                                writerIrq.release();
+                            }
+                        } while (b.packets() > 0);
+                    } else {
+                        ReadResult r;
+                        while (!(r = consumer.read()).isEmpty()) {
+                            check(r.packet(), n, sizes);
+                            if (r.signalWriter()) {
+                                writerIrq.release();
+                            }
+                            n++;
                         }
-                        n++;
                     }
                     if (n < PACKETS && !consumer.unmaskInterrupts()) {
                         readerSleeps.incrementAndGet();
@@ -132,7 +149,7 @@ class RingThreadsTest {
         assertTrue(bytes.get() > 100L * f.dataSize(), "wrapped " + bytes.get() / f.dataSize() + " times");
         assertNull(f.accessOutsideRing());
         assertNull(f.poisonDisturbed());
-        System.out.printf("ring threads, %s: %d packets, %d MB, %d times full, reader slept %d times%n", policy, PACKETS,
+        System.out.printf("ring threads, %s, batched %s: %d packets, %d MB, %d times full, reader slept %d times%n", policy, batched, PACKETS,
                 bytes.get() >> 20, fulls.get(), readerSleeps.get());
     }
 }
