@@ -137,13 +137,24 @@ class DemoGuestTest {
         assertFalse(console(manager, "a").contains("still here"), "input went to the right VM only");
     }
 
+    /**
+     * PADDD with its operand in the MMIO hole. KVM cannot emulate it: the VM ends FAILED with an "emulation
+     * failure" naming RIP, and can be started again. The emulator implements SSE and reads the unassigned address
+     * as an open bus (all ones), as hardware does, so there the guest goes on and says so.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.celadon.management.internal.Host#guestBackends")
-    void anInstructionTheBackendCannotRunFailsTheVmWithItsReason(String backend) throws Exception {
+    void paddFromTheMmioHoleFailsOnKvmAndRunsOnTheEmulator(String backend) throws Exception {
         setUp(backend);
         manager.create(def("bad", 1, 64, "faulty"));
         manager.start("bad");
         awaitConsole(manager, "bad", "CELADON-FAULTY", 30);
+        if (!backend.equals("kvm")) {
+            awaitConsole(manager, "bad", "CELADON-FAULTY still running", 30);
+            assertEquals(VmState.RUNNING, manager.info("bad").state());
+            manager.stop("bad");
+            return;
+        }
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (manager.info("bad").state() != VmState.FAILED && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -152,9 +163,7 @@ class DemoGuestTest {
         String reason = manager.info("bad").failureReason();
         assertNotNull(reason);
         assertTrue(reason.contains("RIP"), reason);
-        // KVM cannot emulate it ("emulation failure"); the emulator has no SSE, so the guest takes #UD, and with
-        // no IDT of its own that ends in a triple fault naming the instruction.
-        assertTrue(backend.equals("kvm") ? reason.toLowerCase().contains("emulation") : reason.contains("#UD"), reason);
+        assertTrue(reason.toLowerCase().contains("emulation"), reason);
         assertTrue(Host.threadsNamed("celadon-bad-vcpu").isEmpty(), "vCPU threads left after the failure");
         // A failed VM can be started again.
         manager.start("bad");
