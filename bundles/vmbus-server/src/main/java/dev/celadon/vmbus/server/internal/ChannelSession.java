@@ -42,6 +42,7 @@ final class ChannelSession implements Channel {
     private volatile int targetVp;
 
     private final AtomicBoolean open = new AtomicBoolean(true);
+    private final AtomicBoolean failing = new AtomicBoolean();
     private final Semaphore wake = new Semaphore(1); // one permit: look at the ring once at start
     private final Object space = new Object();
     private final Object sendLock = new Object();
@@ -260,9 +261,11 @@ final class ChannelSession implements Channel {
 
     @Override
     public void fail(String reason) {
-        if (open.compareAndSet(true, false)) {
+        // Reason recorded before the channel reads as closed, so whoever sees it closed also sees why.
+        if (open.get() && failing.compareAndSet(false, true)) {
             failure = reason;
             violations.accept(relid, "channel " + relid + " closed: " + reason);
+            open.set(false);
             wakeAll();
             join();
         }
