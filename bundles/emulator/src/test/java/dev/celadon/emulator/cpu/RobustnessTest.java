@@ -62,6 +62,73 @@ class RobustnessTest {
         }
     }
 
+    /**
+     * Random x87 and SSE encodings (all mandatory prefixes, REX, ModRM forms) in long mode with SSE enabled and
+     * registers pointing into RAM: every run ends in an exit, never a Java exception from the FPU/SSE code.
+     */
+    @Test
+    void randomX87AndSseEncodingsEndInAnExit() throws Exception {
+        try {
+            randomX87AndSse();
+        } finally {
+            TIMER.shutdownNow();
+        }
+    }
+
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor();
+
+    private void randomX87AndSse() throws Exception {
+        Random rnd = new Random(777);
+        int[] seen = new int[ExitReason.values().length];
+        Machine m = new Machine(4 << 20);
+        byte[] junk = new byte[1 << 16];
+        rnd.nextBytes(junk);
+        m.mem.write(0x40000, junk); // operands: random values, NaNs and all
+        m.mem.writeLong(0x1000, 0x2003);
+        m.mem.writeLong(0x2000, 0x3003);
+        m.mem.writeLong(0x3000, 0x83);
+        int[] pfx = {-1, 0x66, 0xF2, 0xF3};
+        for (int round = 0; round < 8000; round++) {
+            java.io.ByteArrayOutputStream code = new java.io.ByteArrayOutputStream();
+            for (int n = 0; n < 1 + round % 2; n++) { // one or two instructions
+                int p = pfx[rnd.nextInt(4)];
+                if (p >= 0) {
+                    code.write(p);
+                }
+                if (rnd.nextInt(3) == 0) {
+                    code.write(0x40 | rnd.nextInt(16));
+                }
+                if (rnd.nextInt(4) == 0) {
+                    code.write(0xD8 + rnd.nextInt(8));
+                } else {
+                    code.write(0x0F);
+                    int op = rnd.nextInt(2) == 0 ? 0x10 + rnd.nextInt(0x70) : 0xC2 + rnd.nextInt(0x3E);
+                    code.write(op >= 0x20 && op <= 0x37 ? 0x58 : op); // not MOV CR/DR, WRMSR, SYSENTER...
+                }
+                int mod = rnd.nextInt(4);
+                int rm = rnd.nextInt(8);
+                code.write((mod << 6) | (rnd.nextInt(8) << 3) | (mod != 3 && (rm == 4 || rm == 5) ? 0 : rm));
+                code.write(rnd.nextInt(256)); // imm8 or disp8 (or the next opcode)
+            }
+            code.write(0xF4);
+            m.mem.write(0x10000, code.toByteArray());
+            m.cpu.bootLongMode(0x10000, 0, 0x1000, 0x30000, 0xFFF, 0x08, 0x10);
+            m.cpu.setCr4(m.cpu.cr4() | Cpu.CR4_OSFXSR | (round % 2 == 0 ? Cpu.CR4_OSXMMEXCPT : 0));
+            for (int r = 0; r < 16; r++) {
+                m.cpu.setReg(r, 0x40000 + 16 * rnd.nextInt(0x800) + (rnd.nextInt(8) == 0 ? rnd.nextInt(16) : 0));
+            }
+            var stop = TIMER.schedule(m.cpu::requestAttention, 20, TimeUnit.MILLISECONDS);
+            ExitReason r = m.cpu.run();
+            stop.cancel(false);
+            seen[r.ordinal()]++;
+            if (r == ExitReason.SHUTDOWN) {
+                assertTrue(m.cpu.failure() != null && !m.cpu.failure().contains("internal error"), m.cpu.failure());
+            }
+        }
+        System.out.println("random x87/SSE code exits: " + java.util.Arrays.toString(seen));
+        assertTrue(seen[ExitReason.HALT.ordinal()] > 800, "many runs got through to their HLT");
+    }
+
     @Test
     void jumpOutsideRamIsAShutdownExitWithTheAddress() {
         String prog = """
