@@ -25,7 +25,8 @@ class DistributionTest {
             "dev.celadon.kvm", "dev.celadon.chipset", "dev.celadon.emulator", "dev.celadon.licensing.api",
             "dev.celadon.licensing", "dev.celadon.vhd", "dev.celadon.vmbus.api",
             "dev.celadon.vmbus.ring", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
-            "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell");
+            "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell", "dev.celadon.shell.storage",
+            "dev.celadon.shell.hv");
 
     @BeforeAll
     static void start() throws Exception {
@@ -86,6 +87,24 @@ class DistributionTest {
                 }
             }
         }
+    }
+
+    /** The licences the build signed are valid in the distribution; vhd:* makes a disk qemu-img agrees with. */
+    @Test
+    @Order(1)
+    void licencesAndDiskCommandsThroughTheShell() throws Exception {
+        String licences = karaf.execute("license:list");
+        assertEquals(3, licences.lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("valid")
+                && !l.toLowerCase(Locale.ROOT).contains("invalid")).count(), licences);
+        Path disk = Files.createTempDirectory("celadon-itest").resolve("d.vhd");
+        String created = karaf.execute("vhd:create " + disk + " --size 64M --type dynamic");
+        assertTrue(Files.exists(disk), created);
+        String info = karaf.execute("vhd:info " + disk);
+        assertTrue(info.toLowerCase(Locale.ROOT).contains("dynamic"), info);
+        Process q = new ProcessBuilder("qemu-img", "info", "-f", "vpc", disk.toString()).redirectErrorStream(true).start();
+        String qemu = new String(q.getInputStream().readAllBytes());
+        q.waitFor();
+        assertTrue(qemu.contains("64 MiB") || qemu.contains("67108864"), qemu);
     }
 
     @Test
