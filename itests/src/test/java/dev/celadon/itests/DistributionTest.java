@@ -24,7 +24,7 @@ class DistributionTest {
     static final List<String> BUNDLES = List.of("dev.celadon.hypervisor.api", "dev.celadon.hypervisor.core",
             "dev.celadon.kvm", "dev.celadon.chipset", "dev.celadon.emulator", "dev.celadon.licensing.api",
             "dev.celadon.licensing", "dev.celadon.vhd", "dev.celadon.vmbus.api",
-            "dev.celadon.vmbus.ring", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
+            "dev.celadon.vmbus.ring", "dev.celadon.vmbus.server", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
             "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell", "dev.celadon.shell.storage",
             "dev.celadon.shell.hv");
 
