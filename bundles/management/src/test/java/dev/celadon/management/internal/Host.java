@@ -55,10 +55,10 @@ final class Host {
         }
     }
 
-    /** Debian's kernel needs x87/SSE, which the emulator does not have yet (the next issue): KVM only for now. */
+    /** Debian's kernel is not yet booted on the emulator (issue 6: time sources, the boot itself): KVM only for now. */
     static void requireKvmForLinux() {
         if (!Files.exists(KVM)) {
-            String why = "skipped: Debian's kernel runs on KVM only until the emulator has x87/SSE; no /dev/kvm here";
+            String why = "skipped: Debian's kernel runs on KVM only until it boots on the emulator (issue 6); no /dev/kvm here";
             System.out.println(why);
             Assumptions.assumeTrue(false, why);
         }
