@@ -326,6 +326,7 @@ final class Decoder {
         if (b >= 0x70) {
             in.op2 = b & 15;
             in.imm = imm8s();
+            in.size = stackOpSize(in); // 64-bit in long mode: a taken short Jcc must not truncate RIP to 32 bits
             in.exec = Branch.JCC[in.op2];
             in.terminator = true;
             return;
