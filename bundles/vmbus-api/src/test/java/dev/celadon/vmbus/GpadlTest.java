@@ -1,5 +1,7 @@
 package dev.celadon.vmbus;
 
+import dev.celadon.test.support.DirectGuestMemory;
+
 import dev.celadon.hypervisor.api.MemoryRegion;
 import org.junit.jupiter.api.Test;
 

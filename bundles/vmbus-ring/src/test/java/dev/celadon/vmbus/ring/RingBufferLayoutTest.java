@@ -1,5 +1,7 @@
 package dev.celadon.vmbus.ring;
 
+import dev.celadon.test.support.DirectGuestMemory;
+
 import dev.celadon.vmbus.VmPacket;
 import dev.celadon.vmbus.VmPacketType;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.celadon.vmbus.ring;
 
+import dev.celadon.test.support.DirectGuestMemory;
+
 import dev.celadon.vmbus.Gpadl;
 import dev.celadon.vmbus.GpadlMemory;
 

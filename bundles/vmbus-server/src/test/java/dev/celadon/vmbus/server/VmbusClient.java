@@ -1,5 +1,7 @@
 package dev.celadon.vmbus.server;
 
+import dev.celadon.test.support.DirectGuestMemory;
+
 import dev.celadon.hypervisor.api.hyperv.HvStatus;
 import dev.celadon.vmbus.ChannelMessage;
 import dev.celadon.vmbus.ChannelMessage.OfferChannel;

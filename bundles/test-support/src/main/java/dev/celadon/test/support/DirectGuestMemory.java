@@ -1,4 +1,4 @@
-package dev.celadon.vmbus.ring;
+package dev.celadon.test.support;
 
 import dev.celadon.hypervisor.api.GuestMemory;
 import dev.celadon.hypervisor.api.GuestMemoryException;
