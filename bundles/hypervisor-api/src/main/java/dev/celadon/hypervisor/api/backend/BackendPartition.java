@@ -55,4 +55,22 @@ public interface BackendPartition extends AutoCloseable {
     void close();
 
     Map<String, String> info();
+
+    /** The guest TSC's rate in Hz (constant), or 0 if this backend does not know it. */
+    default long tscFrequencyHz() {
+        return 0;
+    }
+
+    /** The local APIC timer's input clock in Hz before its divider, or 0 if this backend does not know it. */
+    default long apicTimerFrequencyHz() {
+        return 0;
+    }
+
+    /**
+     * The TSC every processor of this partition would read now (counting from 0 at creation), or -1 where the host
+     * cannot read the guest's TSC. Safe from any thread.
+     */
+    default long readTsc() {
+        return -1;
+    }
 }

@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor.api.hyperv;
 
 import dev.celadon.hypervisor.api.intercept.Registration;
+import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -38,4 +39,9 @@ public interface HvPartition {
 
     /** HvPostMessage and HvSignalEvent calls made so far on processor {@code vpIndex}, refused ones included. */
     long hypercallCount(int vpIndex);
+
+    /** The features of the enlightenments applied when this partition was created (fixed for its life). */
+    default List<String> enlightenments() {
+        return List.of();
+    }
 }
