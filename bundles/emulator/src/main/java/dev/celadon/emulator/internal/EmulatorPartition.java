@@ -236,6 +236,22 @@ final class EmulatorPartition implements BackendPartition, InterruptController {
         return m;
     }
 
+    @Override
+    public long tscFrequencyHz() {
+        return VirtualClock.TSC_HZ;
+    }
+
+    @Override
+    public long apicTimerFrequencyHz() {
+        return VirtualClock.APIC_TIMER_HZ;
+    }
+
+    /** The one clock every vCPU's RDTSC reads, so the host sees exactly the guest's TSC. */
+    @Override
+    public long readTsc() {
+        return clock.tsc();
+    }
+
     // ---- InterruptController ----
 
     @Override

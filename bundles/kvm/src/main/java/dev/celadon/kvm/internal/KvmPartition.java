@@ -56,6 +56,8 @@ final class KvmPartition implements BackendPartition, InterruptController {
     private volatile boolean linesDead;
     private boolean processorsStopped;
     private InterruptTopology topology;
+    /** KVM_GET_TSC_KHZ of the first vCPU (all get the same rate), 0 if KVM did not say. */
+    private long tscKhz;
 
     KvmPartition(KvmBackend backend, int kvmFd, PartitionConfig config, ExitHandler exits, CpuModel model) {
         this.name = config.name();
@@ -110,6 +112,7 @@ final class KvmPartition implements BackendPartition, InterruptController {
         try {
             int khz = LibC.ioctl(vcpus.get(0).fd(), KvmIoctl.GET_TSC_KHZ, 0L);
             info.put("tsc-khz", Integer.toString(khz));
+            tscKhz = khz;
         } catch (LastErrorException e) {
             // not every KVM reports it
         }
@@ -217,6 +220,19 @@ final class KvmPartition implements BackendPartition, InterruptController {
     public VirtualProcessor vp(int index) {
         return vcpus.get(index);
     }
+
+    @Override
+    public long tscFrequencyHz() {
+        return tscKhz * 1000;
+    }
+
+    /** KVM's in-kernel LAPIC timer counts at 1 GHz (APIC_BUS_CYCLE_NS = 1 in arch/x86/kvm/lapic.h). */
+    @Override
+    public long apicTimerFrequencyHz() {
+        return 1_000_000_000L;
+    }
+
+    // readTsc() stays -1: the guest TSC is the host's scaled plus an offset KVM keeps; no cheap read from Java.
 
     @Override
     public List<CpuidEntry> baseCpuid(int vpIndex) {

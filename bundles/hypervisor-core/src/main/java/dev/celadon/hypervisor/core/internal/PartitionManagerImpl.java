@@ -8,21 +8,27 @@ import dev.celadon.hypervisor.api.PartitionLimits;
 import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.hypervisor.api.backend.BackendPartition;
 import dev.celadon.hypervisor.api.backend.HypervisorBackend;
+import dev.celadon.hypervisor.api.enlightenment.Enlightenment;
 import dev.celadon.hypervisor.core.internal.hyperv.HvPartitionImpl;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +47,8 @@ public final class PartitionManagerImpl implements PartitionManager {
     }
 
     private final Map<String, Bound> backends = new ConcurrentHashMap<>();
+    /** Enlightenment services present now; a partition takes a snapshot of them when it is created. */
+    private final List<Enlightenment> enlightenments = new CopyOnWriteArrayList<>();
     private final Map<String, CorePartition> live = new ConcurrentHashMap<>();
     private final long hostMemoryBytes;
 
@@ -69,6 +77,76 @@ public final class PartitionManagerImpl implements PartitionManager {
     public void removeBackend(HypervisorBackend backend, Map<String, Object> properties) {
         backends.values().removeIf(b -> b.backend() == backend);
         stopPartitionsOf(backend, "its backend is going away");
+    }
+
+    /**
+     * An enlightenment service appeared (its licence holds and its bundle is active): partitions created from now
+     * on get it.
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeEnlightenment")
+    public void addEnlightenment(Enlightenment e) {
+        enlightenments.add(e);
+        LOG.info("enlightenment {} available to new partitions", e.feature());
+    }
+
+    /**
+     * An enlightenment service went away. Running partitions keep what they booted with (a licence that lapses
+     * does not pull a timer from under a guest); but when its bundle is stopping, its code must not outlive it, so
+     * the partitions that use it fail with the reason, and this returns once they are torn down.
+     */
+    public void removeEnlightenment(Enlightenment e, ServiceReference<Enlightenment> ref) {
+        enlightenments.remove(e);
+        Bundle b = ref == null ? null : ref.getBundle();
+        boolean stopping = b != null && (b.getState() & (Bundle.STOPPING | Bundle.RESOLVED | Bundle.INSTALLED)) != 0;
+        LOG.info("enlightenment {} withdrawn{}", e.feature(), stopping ? " (its bundle is stopping)" : "");
+        if (stopping) {
+            stopPartitionsUsing(e);
+        }
+    }
+
+    /** Adds an enlightenment outside OSGi (tests, embedding); {@link #withdraw} takes it away. */
+    public void register(Enlightenment e) {
+        addEnlightenment(e);
+    }
+
+    /**
+     * Takes an enlightenment away outside OSGi; {@code codeGoing} as for a stopping bundle (partitions using it
+     * fail).
+     */
+    public void withdraw(Enlightenment e, boolean codeGoing) {
+        enlightenments.remove(e);
+        if (codeGoing) {
+            stopPartitionsUsing(e);
+        }
+    }
+
+    private void stopPartitionsUsing(Enlightenment e) {
+        String feature = e.feature();
+        List<CorePartition> using = new ArrayList<>();
+        for (CorePartition p : live.values()) {
+            if (HvPartitionImpl.uses(p, e)) {
+                using.add(p);
+                p.fail("enlightenment " + feature + " went away while the partition used it (its bundle stopped)");
+            }
+        }
+        for (CorePartition p : using) {
+            try {
+                if (!p.awaitTermination(Duration.ofSeconds(30))) {
+                    LOG.error("partition {} did not end within 30 s after enlightenment {} went away", p.name(), feature);
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The enlightenments a partition created now would get, in the order they are attached. */
+    List<Enlightenment> enlightenments() {
+        List<Enlightenment> l = new ArrayList<>(enlightenments);
+        l.sort(Comparator.comparing(Enlightenment::feature));
+        return l;
     }
 
     /** Adds a backend outside OSGi (tests, embedding). */
@@ -186,9 +264,10 @@ public final class PartitionManagerImpl implements PartitionManager {
             BackendPartition bp = bound.backend().createPartition(config, partition);
             partition.attach(bp);
             try {
-                // Every partition gets the Hyper-V interface (CPUID leaves, synthetic MSRs, hypercalls, SynIC)
-                // before management attaches devices to it.
-                HvPartitionImpl.install(partition, bp.hypercallSequence());
+                // Every partition gets the Hyper-V interface (CPUID leaves, synthetic MSRs, hypercalls, SynIC) and
+                // the enlightenments present now, before management attaches devices to it.
+                HvPartitionImpl.install(partition, bp.hypercallSequence(), enlightenments(), bp::readTsc,
+                        bp.tscFrequencyHz(), bp.apicTimerFrequencyHz());
             } catch (RuntimeException e) {
                 bp.close();
                 throw e;

@@ -1,6 +1,10 @@
 package dev.celadon.hypervisor.core.internal.hyperv;
 
 import dev.celadon.hypervisor.api.HypervisorException;
+import dev.celadon.hypervisor.api.PartitionDevice;
+import dev.celadon.hypervisor.api.enlightenment.Enlightenment;
+import dev.celadon.hypervisor.api.enlightenment.EnlightenmentInstance;
+import dev.celadon.hypervisor.api.enlightenment.HvCpuidBits;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.VirtualProcessor;
 import dev.celadon.hypervisor.api.hyperv.ConnectionHandler;
@@ -11,9 +15,14 @@ import dev.celadon.hypervisor.api.hyperv.SynicMessage;
 import dev.celadon.hypervisor.api.intercept.InterceptRegistry;
 import dev.celadon.hypervisor.api.intercept.MsrHandler;
 import dev.celadon.hypervisor.api.intercept.Registration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Hyper-V interface of one partition: installed into its intercepts when the partition is created (CPUID
@@ -21,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class HvPartitionImpl implements HvPartition {
 
+    private static final Logger LOG = LoggerFactory.getLogger(HvPartitionImpl.class);
     /** The live partitions' layers, for the {@link HyperVService}; an entry leaves with its partition. */
     private static final Map<Partition, HvPartitionImpl> LIVE = new ConcurrentHashMap<>();
 
@@ -28,7 +38,14 @@ public final class HvPartitionImpl implements HvPartition {
     private final Synic[] synics;
     private final HypercallDispatcher dispatcher;
 
-    private HvPartitionImpl(Partition p, byte[] hypercallSequence, HvProfile profile) {
+    /** The enlightenments applied at creation, in attach order; fixed before the partition starts. */
+    private volatile List<Applied> applied = List.of();
+
+    /** An enlightenment service and what it installed on this partition. */
+    record Applied(Enlightenment service, String feature, HvCpuidBits bits, EnlightenmentInstance instance) {
+    }
+
+    private HvPartitionImpl(Partition p, byte[] hypercallSequence) {
         int vps = p.config().vpCount();
         msrs = new SyntheticMsrs(p.memory(), hypercallSequence, vps);
         synics = new Synic[vps];
@@ -37,7 +54,6 @@ public final class HvPartitionImpl implements HvPartition {
         }
         dispatcher = new HypercallDispatcher(p.memory(), msrs, vps);
         InterceptRegistry r = p.intercepts();
-        r.cpuid(new HvCpuid(profile, vps));
         r.msr(SyntheticMsrs.GUEST_OS_ID, 3, msrs);
         r.msr(SyntheticMsrs.VP_ASSIST_PAGE, 1, msrs);
         r.msr(SyntheticMsrs.TSC_INVARIANT_CONTROL, 1, msrs);
@@ -58,10 +74,33 @@ public final class HvPartitionImpl implements HvPartition {
 
     /**
      * Installs the Hyper-V interface with the default (Linux-style) profile on a partition just created, before
-     * anything else claims its intercepts. {@code hypercallSequence} is the backend's trapping sequence.
+     * anything else claims its intercepts, and applies {@code enlightenments}: each is attached, the bits of those
+     * that attached are added to the CPUID leaves, and their instances are closed with the partition (as its first
+     * devices, so after every other device). {@code hypercallSequence} is the backend's trapping sequence.
      */
-    public static HvPartitionImpl install(Partition partition, byte[] hypercallSequence) {
-        HvPartitionImpl hv = new HvPartitionImpl(partition, hypercallSequence, HvProfile.linux());
+    public static HvPartitionImpl install(Partition partition, byte[] hypercallSequence, List<Enlightenment> enlightenments,
+                                          LongSupplier tsc, long tscHz, long apicHz) {
+        HvPartitionImpl hv = new HvPartitionImpl(partition, hypercallSequence);
+        EnlightenedPartitionImpl ep = new EnlightenedPartitionImpl(partition, hv, tsc, tscHz, apicHz);
+        List<Applied> done = new ArrayList<>();
+        HvCpuidBits bits = HvCpuidBits.NONE;
+        try {
+            for (Enlightenment e : enlightenments) {
+                Applied a = attach(e, ep);
+                if (a != null) {
+                    done.add(a);
+                    partition.addDevice(new InstanceDevice(a));
+                    bits = bits.or(a.bits());
+                }
+            }
+            hv.applied = List.copyOf(done);
+            partition.intercepts().cpuid(new HvCpuid(HvProfile.linux().with(bits), partition.config().vpCount()));
+        } catch (RuntimeException ex) {
+            for (Applied a : done) {
+                closeQuietly(a);
+            }
+            throw ex;
+        }
         LIVE.put(partition, hv);
         partition.addListener((p, state) -> {
             if (state.isTerminal()) {
@@ -72,6 +111,74 @@ public final class HvPartitionImpl implements HvPartition {
             LIVE.remove(partition);
         }
         return hv;
+    }
+
+    /** One enlightenment on one partition; one that throws or declines is left out (and its bits with it). */
+    private static Applied attach(Enlightenment e, EnlightenedPartitionImpl ep) {
+        try {
+            String feature = e.feature();
+            HvCpuidBits bits = e.cpuid();
+            Optional<EnlightenmentInstance> i = e.attach(ep);
+            if (i.isEmpty()) {
+                LOG.info("partition {}: enlightenment {} does not apply", ep.partition().name(), feature);
+                return null;
+            }
+            return new Applied(e, feature, bits, i.get());
+        } catch (RuntimeException ex) {
+            LOG.warn("partition {}: enlightenment {} failed to attach; left out", ep.partition().name(), e, ex);
+            return null;
+        }
+    }
+
+    private static void closeQuietly(Applied a) {
+        try {
+            a.instance().close();
+        } catch (RuntimeException ex) {
+            LOG.error("enlightenment {} failed to close", a.feature(), ex);
+        }
+    }
+
+    /** Closes an enlightenment instance with the partition, like a device. */
+    private record InstanceDevice(Applied applied) implements PartitionDevice {
+        @Override
+        public String name() {
+            return "enlightenment " + applied.feature();
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(applied);
+        }
+    }
+
+    /** Whether this partition runs an instance made by {@code service}. */
+    boolean uses(Enlightenment service) {
+        for (Applied a : applied) {
+            if (a.service() == service) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The live partition's layer, if any (the partition manager's view). */
+    public static Optional<HvPartitionImpl> find(Partition partition) {
+        return Optional.ofNullable(LIVE.get(partition));
+    }
+
+    /** Whether {@code partition} runs an instance made by {@code service}. */
+    public static boolean uses(Partition partition, Enlightenment service) {
+        HvPartitionImpl hv = LIVE.get(partition);
+        return hv != null && hv.uses(service);
+    }
+
+    @Override
+    public List<String> enlightenments() {
+        List<String> out = new ArrayList<>();
+        for (Applied a : applied) {
+            out.add(a.feature());
+        }
+        return out;
     }
 
     static Optional<HvPartition> of(Partition partition) {

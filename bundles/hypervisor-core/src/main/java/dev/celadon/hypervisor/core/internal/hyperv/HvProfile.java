@@ -1,5 +1,7 @@
 package dev.celadon.hypervisor.core.internal.hyperv;
 
+import dev.celadon.hypervisor.api.enlightenment.HvCpuidBits;
+
 /**
  * What the Hyper-V CPUID leaves advertise: the feature, privilege and recommendation words of leaves 0x40000003
  * and 0x40000004 and the version of 0x40000002. A guest pack will provide these as a service; until then
@@ -31,10 +33,20 @@ record HvProfile(int features, int privileges, int powerFeatures, int miscFeatur
     }
 
     /**
+     * This profile with an enlightenment's bits added and its withdrawn features removed (the constructor still
+     * refuses root and isolation privileges).
+     */
+    HvProfile with(HvCpuidBits bits) {
+        return new HvProfile((features | bits.features()) & ~bits.withdrawnFeatures(), privileges | bits.privileges(),
+                powerFeatures, miscFeatures | bits.miscFeatures(), recommendations | bits.recommendations(),
+                spinlockRetries, buildNumber, version);
+    }
+
+    /**
      * What Linux 6.1 needs to take its Hyper-V path (hyperv-guest-abi.md §1): hypercall page, VP index and SynIC,
      * and the invariant-TSC control so it keeps the TSC as its clock (both backends' TSCs are constant-rate);
-     * HvPostMessage and HvSignalEvent; no auto-EOI; spinlocks never notified (0xFFFFFFFF). No timing
-     * enlightenments yet: those are bundles of their own.
+     * HvPostMessage and HvSignalEvent; no auto-EOI; spinlocks never notified (0xFFFFFFFF). Timing,
+     * synthetic timers and crash MSRs are enlightenment bundles: {@link #with} adds their bits per partition.
      */
     static HvProfile linux() {
         return new HvProfile(ACCESS_SYNIC_REGS | ACCESS_HYPERCALL_MSRS | ACCESS_VP_INDEX | ACCESS_TSC_INVARIANT,
