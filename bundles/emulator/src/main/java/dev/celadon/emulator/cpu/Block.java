@@ -18,6 +18,10 @@ final class Block {
     Block succ1, succ2;
     long succ1Rip = -1, succ2Rip = -1;
 
+    /** Interpreted runs so far (the translation threshold), and the translation once there is one. */
+    int hits;
+    Translated translated;
+
     Block(long key, long page, int gen, Insn[] insns, int len) {
         this.key = key;
         this.page = page;

@@ -100,12 +100,22 @@ public final class Cpu {
     /** x87, MXCSR and XMM state (what FXSAVE saves). */
     final Fpu fpu = new Fpu();
 
+    /** The second execution tier (null: interpreter only) and the runs of a block before it is translated. */
+    final TranslationCache translations;
+    private int translationThreshold = Tier.thresholdFromSystemProperty();
+
+    /** A processor on the tier named by the system property {@value Tier#PROPERTY} (default: the translator). */
     public Cpu(int index, PhysicalMemory memory, CpuPlatform platform) {
+        this(index, memory, platform, Tier.fromSystemProperty());
+    }
+
+    public Cpu(int index, PhysicalMemory memory, CpuPlatform platform, Tier tier) {
         this.index = index;
         this.mem = memory;
         this.platform = platform;
         this.code = new CodeCache(memory);
         this.decoder = new Decoder(this);
+        this.translations = tier == Tier.TRANSLATOR ? new TranslationCache(memory) : null;
         reset();
     }
 
@@ -198,6 +208,36 @@ public final class Cpu {
 
     public long instructionsRetired() {
         return retired;
+    }
+
+    public Tier tier() {
+        return translations != null ? Tier.TRANSLATOR : Tier.INTERPRETER;
+    }
+
+    /** Interpreted runs of a block before the translator translates it (0: at its first run). */
+    public int translationThreshold() {
+        return translationThreshold;
+    }
+
+    public void setTranslationThreshold(int runs) {
+        if (runs < 0) {
+            throw new IllegalArgumentException("threshold " + runs);
+        }
+        translationThreshold = runs;
+    }
+
+    /**
+     * The translator's counters: blocks translated, live, evicted, failed (a defect), too large, and the
+     * instructions emitted inline and as handler calls; empty on the interpreter tier.
+     */
+    public String translationStatistics() {
+        TranslationCache t = translations;
+        if (t == null) {
+            return "";
+        }
+        return "translated=" + t.translated + " live=" + t.size() + " evicted=" + t.evicted + " failed=" + t.failed
+                + " too_large=" + t.tooLarge + " inlined_insns=" + t.inlinedInsns + " called_insns=" + t.calledInsns
+                + (t.firstFailure == null ? "" : " first_failure=" + t.firstFailure);
     }
 
     /** #UD exceptions raised (unimplemented opcodes, UD2, invalid forms). */
@@ -414,6 +454,14 @@ public final class Cpu {
             rip = base + b.len;
             stop = false;
             shadow = false; // this boundary took no interrupt: the shadow ends with the block's first instruction
+            Translated t = b.translated;
+            if (t == null && translations != null && b.key != -1 && b.hits++ >= translationThreshold) {
+                t = translations.translate(b, (int) (b.key >>> 60));
+            }
+            if (t != null) {
+                t.run(this);
+                continue;
+            }
             Insn[] ins = b.insns;
             int n = ins.length;
             for (int i = 0; i < n; i++) {
