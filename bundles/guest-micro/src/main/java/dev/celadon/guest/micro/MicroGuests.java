@@ -18,6 +18,8 @@ import java.util.TreeSet;
  * <li>{@code hvtest}: the Hyper-V interface from the guest's side: CPUID leaves, GUEST_OS_ID, the hypercall page and
  * calls with bad and good inputs (each TLFS status printed), then SynIC messages, EOM and an event flag posted by the
  * host</li>
+ * <li>{@code hvenl}: the host-side enlightenments from the guest's side ({@code part=1} timing, {@code 2} synthetic
+ * timers, {@code 3} crash MSRs)</li>
  * <li>hostile guests for robustness tests, each ending (or not) in its own way: {@code garbage} (jumps into random
  * bytes), {@code wildjump} (jumps outside RAM), {@code badpt} (page tables outside RAM), {@code spin} (CLI and an
  * endless loop), {@code triple} (a triple fault)</li>
@@ -26,7 +28,7 @@ import java.util.TreeSet;
 public final class MicroGuests {
 
     private static final Set<String> NAMES = Set.of("bench", "demo", "faulty", "cpubench", "smp", "garbage", "wildjump",
-            "badpt", "spin", "triple", "hvtest");
+            "badpt", "spin", "triple", "hvtest", "hvenl");
 
     /** The guests that never end cleanly by design: a backend must stop or fail them. */
     private static final Set<String> HOSTILE = Set.of("garbage", "wildjump", "badpt", "spin", "triple");
