@@ -1,0 +1,121 @@
+package dev.celadon.storvsp;
+
+import dev.celadon.hypervisor.api.GuestMemory;
+import dev.celadon.storage.Lun;
+import dev.celadon.storage.vstor.StorvscGuids;
+import dev.celadon.storvsp.internal.ControllerSession;
+import dev.celadon.storvsp.internal.EventLog;
+import dev.celadon.storvsp.internal.ScsiBus;
+import dev.celadon.vmbus.Guid;
+import dev.celadon.vmbus.VmPacket;
+import dev.celadon.vmbus.server.Channel;
+import dev.celadon.vmbus.server.VmbusDevice;
+
+import java.util.List;
+
+/**
+ * A synthetic SCSI controller (VMBus interface {@link StorvscGuids#SCSI}) with up to 255 disks, LUNs of target 0
+ * on path 0. Offer it to a partition's {@code VmbusServer}; each time the guest opens the channel a fresh
+ * storvsc session starts (initialisation, then SRBs). Data moves through the guest pages each request names,
+ * checked against {@code memory}. The disks stay the caller's: closing the channel does not close them.
+ */
+public final class StorageVsp implements VmbusDevice {
+    /** What QUERY_PROPERTIES reports by default: Linux then sends at most 1 MiB per request. */
+    public static final int DEFAULT_MAX_TRANSFER_BYTES = 1 << 20;
+    /** Largest max_transfer_bytes accepted (8 MiB: 2048 page numbers, a 16 KiB packet). */
+    public static final int MAX_TRANSFER_LIMIT = 8 << 20;
+
+    private final Guid instance;
+    private final List<Lun> luns;
+    private final GuestMemory memory;
+    private final int maxTransferBytes;
+    private final ScsiBus bus;
+    private final EventLog log;
+    private volatile ControllerSession session;
+
+    public StorageVsp(Guid instance, List<Lun> luns, GuestMemory memory) {
+        this(instance, luns, memory, DEFAULT_MAX_TRANSFER_BYTES);
+    }
+
+    /**
+     * @param maxTransferBytes the largest transfer per SRB, a multiple of 4096 from 4096 to {@link #MAX_TRANSFER_LIMIT}
+     * @throws IllegalArgumentException if a LUN number repeats or the transfer size is out of range
+     */
+    public StorageVsp(Guid instance, List<Lun> luns, GuestMemory memory, int maxTransferBytes) {
+        if (maxTransferBytes < 4096 || maxTransferBytes > MAX_TRANSFER_LIMIT || maxTransferBytes % 4096 != 0) {
+            throw new IllegalArgumentException("max transfer " + maxTransferBytes + " is not a multiple of 4096 in"
+                    + " 4096.." + MAX_TRANSFER_LIMIT);
+        }
+        this.instance = instance;
+        this.luns = List.copyOf(luns);
+        this.memory = memory;
+        this.maxTransferBytes = maxTransferBytes;
+        String id = instance.toString().replace("-", "");
+        this.bus = new ScsiBus(this.luns, id, maxTransferBytes);
+        this.log = new EventLog(instance.toString());
+    }
+
+    @Override
+    public Guid interfaceType() {
+        return StorvscGuids.SCSI;
+    }
+
+    @Override
+    public Guid instance() {
+        return instance;
+    }
+
+    @Override
+    public void open(Channel channel) {
+        session = new ControllerSession(channel, memory, bus, maxTransferBytes, log);
+    }
+
+    @Override
+    public void packet(Channel channel, VmPacket packet) {
+        ControllerSession s = session;
+        if (s == null) {
+            throw new IllegalStateException("storvsp: packet on a channel that is not open");
+        }
+        s.packet(packet);
+    }
+
+    @Override
+    public void close() {
+        session = null;
+    }
+
+    public List<Lun> luns() {
+        return luns;
+    }
+
+    public int maxTransferBytes() {
+        return maxTransferBytes;
+    }
+
+    /** The protocol version negotiated on the open channel ({@code major << 8 | minor}), 0 if none. */
+    public int version() {
+        ControllerSession s = session;
+        return s == null ? 0 : s.version();
+    }
+
+    /** Whether the open channel has finished initialisation. */
+    public boolean ready() {
+        ControllerSession s = session;
+        return s != null && s.ready();
+    }
+
+    /** Requests refused and channels closed, with the reason, newest last (256 kept). */
+    public List<String> events() {
+        return log.snapshot();
+    }
+
+    /** How many refusals and closes there have been in all. */
+    public long eventCount() {
+        return log.count();
+    }
+
+    @Override
+    public String toString() {
+        return "storvsp " + instance + " (" + luns.size() + " LUNs)";
+    }
+}

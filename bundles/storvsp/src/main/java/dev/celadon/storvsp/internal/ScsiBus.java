@@ -1,0 +1,53 @@
+package dev.celadon.storvsp.internal;
+
+import dev.celadon.storage.Lun;
+import dev.celadon.storage.ScsiOpcode;
+import dev.celadon.storage.Sense;
+
+import java.util.List;
+
+/**
+ * The controller's SCSI bus: every disk is a LUN of target 0 on path 0. REPORT LUNS is answered for that
+ * target from any LUN (even an absent LUN 0, as Linux asks LUN 0 first); every other address has no device.
+ */
+public final class ScsiBus {
+    private final ScsiDisk[] disks = new ScsiDisk[Lun.MAX_LUNS];
+    private final int[] numbers;
+
+    public ScsiBus(List<Lun> luns, String controllerId, int maxTransferBytes) {
+        for (Lun l : luns) {
+            if (disks[l.number()] != null) {
+                throw new IllegalArgumentException("LUN " + l.number() + " given twice");
+            }
+            disks[l.number()] = new ScsiDisk(l, controllerId, maxTransferBytes);
+        }
+        numbers = luns.stream().mapToInt(Lun::number).sorted().toArray();
+    }
+
+    ScsiResult execute(SrbRequest r) {
+        if (r.path() != 0 || r.target() != 0) {
+            return ScsiDisk.absent(r);
+        }
+        if (r.opcode() == ScsiOpcode.REPORT_LUNS) {
+            return reportLuns(r);
+        }
+        ScsiDisk d = r.lun() < disks.length ? disks[r.lun()] : null;
+        return d == null ? ScsiDisk.absent(r) : d.execute(r);
+    }
+
+    /** REPORT LUNS: 8-byte header (list length), then single-level LUN addresses (byte 1 = the LUN). */
+    private ScsiResult reportLuns(SrbRequest r) {
+        byte[] c = r.cdb();
+        long alloc = Cdb.u32(c, 6);
+        int select = c[2] & 0xff;
+        if (alloc < 16 || (select != 0 && select != 2)) {
+            return ScsiResult.check(Sense.INVALID_FIELD_IN_CDB);
+        }
+        byte[] d = new byte[8 + 8 * numbers.length];
+        Cdb.put32(d, 0, 8L * numbers.length);
+        for (int i = 0; i < numbers.length; i++) {
+            d[8 + 8 * i + 1] = (byte) numbers[i];
+        }
+        return ScsiDisk.dataIn(r, d, (int) Math.min(alloc, d.length));
+    }
+}
