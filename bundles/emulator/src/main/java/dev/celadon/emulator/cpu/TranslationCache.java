@@ -19,6 +19,8 @@ final class TranslationCache {
     /** At most this many live translations and class-file bytes per processor; the oldest are evicted first. */
     static final int MAX_BLOCKS = 8192;
     static final long MAX_BYTES = 32L << 20;
+    private int maxBlocks = MAX_BLOCKS;
+    private long maxBytes = MAX_BYTES;
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     private static final MethodType CTOR = MethodType.methodType(void.class);
@@ -67,7 +69,7 @@ final class TranslationCache {
     }
 
     private void makeRoom(int more) {
-        if (live.size() < MAX_BLOCKS && bytes + more <= MAX_BYTES) {
+        if (live.size() < maxBlocks && bytes + more <= maxBytes) {
             return;
         }
         // Stale blocks first: their translations can never run again.
@@ -78,7 +80,7 @@ final class TranslationCache {
                 drop(s);
             }
         }
-        while (!live.isEmpty() && (live.size() >= MAX_BLOCKS || bytes + more > MAX_BYTES)) {
+        while (!live.isEmpty() && (live.size() >= maxBlocks || bytes + more > maxBytes)) {
             drop(live.poll());
         }
     }
@@ -91,6 +93,32 @@ final class TranslationCache {
             s.hits = 0;
             evicted++;
         }
+    }
+
+    /** A smaller budget (tests). */
+    void setBudget(int blocks, long classBytes) {
+        maxBlocks = blocks;
+        maxBytes = classBytes;
+    }
+
+    /** Drops every translation (their blocks go back to the interpreter). */
+    void clear() {
+        while (!live.isEmpty()) {
+            drop(live.poll());
+        }
+    }
+
+    /** The live translations, oldest first (tests). */
+    java.util.List<Translated> liveTranslations() {
+        java.util.List<Translated> l = new java.util.ArrayList<>();
+        for (Block b : live) {
+            l.add(b.translated);
+        }
+        return l;
+    }
+
+    long bytes() {
+        return bytes;
     }
 
     int size() {

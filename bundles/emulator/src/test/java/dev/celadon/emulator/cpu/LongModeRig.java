@@ -58,7 +58,11 @@ final class LongModeRig {
     }
 
     static LongModeRig create(String program) {
-        Machine m = new Machine(16 << 20);
+        return create(program, Tier.fromSystemProperty());
+    }
+
+    static LongModeRig create(String program, Tier tier) {
+        Machine m = new Machine(16 << 20, tier);
         LongModeRig rig = new LongModeRig(m);
         rig.pageTables();
         rig.gdtAndTss();

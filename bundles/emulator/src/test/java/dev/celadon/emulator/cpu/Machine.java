@@ -20,9 +20,13 @@ final class Machine {
     final Cpu cpu;
 
     Machine(int ramBytes) {
+        this(ramBytes, Tier.fromSystemProperty());
+    }
+
+    Machine(int ramBytes, Tier tier) {
         ByteBuffer ram = ByteBuffer.allocateDirect(ramBytes).order(ByteOrder.LITTLE_ENDIAN);
         mem = PhysicalMemory.of(ram);
-        cpu = new Cpu(0, mem, platform);
+        cpu = new Cpu(0, mem, platform, tier);
         platform.cpu = cpu;
     }
 

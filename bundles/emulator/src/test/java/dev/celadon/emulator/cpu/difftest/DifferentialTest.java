@@ -1,5 +1,6 @@
 package dev.celadon.emulator.cpu.difftest;
 
+import dev.celadon.emulator.cpu.Tier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -21,23 +22,38 @@ class DifferentialTest {
     static final int PER_FORM = 400;
 
     @Test
-    void emulatorAgreesWithTheHost() throws Exception {
+    void interpreterAgreesWithTheHost() throws Exception {
+        agreesWithTheHost(Tier.INTERPRETER);
+    }
+
+    /** The translator tier, every case's code translated at its first run (threshold 0). */
+    @Test
+    void translatorAgreesWithTheHost() throws Exception {
+        String stats = agreesWithTheHost(Tier.TRANSLATOR);
+        assertTrue(stats.contains(" failed=0 "), stats);
+        assertTrue(!stats.startsWith("translated=0 "), stats);
+    }
+
+    private static String agreesWithTheHost(Tier tier) throws Exception {
         Assumptions.assumeTrue("amd64".equals(System.getProperty("os.arch")) && "Linux".equals(System.getProperty("os.name")),
                 "the oracle runs x86-64 code natively on Linux");
         List<Form> forms = Exclusions.included(Forms.all());
         Difftest.Report r;
+        String stats;
         try (NativeOracle host = NativeOracle.start(Path.of("target/difftest"));
-             EmulatorRunner emu = new EmulatorRunner()) {
+             EmulatorRunner emu = new EmulatorRunner(tier)) {
             r = Difftest.run(forms, PER_FORM, SEED, host, emu, Path.of("target/difftest/objdump"));
+            stats = emu.translationStatistics();
         }
-        System.out.print(r.summary());
+        System.out.print(tier + " " + stats + "\n" + r.summary());
         assertEquals((long) PER_FORM * forms.size(), r.cases);
         assertTrue(r.hostExceptions > 0, "exceptions are part of the test");
         if (r.mismatches > 0) {
             StringBuilder s = new StringBuilder(r.summary());
             r.unsupported.forEach((f, rep) -> s.append("\nunimplemented ").append(rep));
             r.firstReproducer.forEach((f, rep) -> s.append('\n').append(rep));
-            fail(s.toString());
+            fail(tier + ": " + s);
         }
+        return stats;
     }
 }

@@ -21,13 +21,18 @@ public final class DifftestMain {
         long perForm = (cases + forms.size() - 1) / forms.size();
         Path scratch = Files.createTempDirectory("difftest");
         Difftest.Report r;
+        String emuStats;
+        // The tier from -Dceladon.emulator.tier (bench/difftest/run.sh --tier); the translator translates at once.
+        dev.celadon.emulator.cpu.Tier emuTier = dev.celadon.emulator.cpu.Tier.fromSystemProperty();
         try (NativeOracle host = NativeOracle.start(scratch);
-             EmulatorRunner emu = new EmulatorRunner()) {
+             EmulatorRunner emu = new EmulatorRunner(emuTier)) {
             r = Difftest.run(forms, perForm, seed, host, emu, scratch);
+            emuStats = emu.translationStatistics();
         }
         StringBuilder s = new StringBuilder();
         s.append(String.format("seed %#x, %d forms (%d excluded%s), %d per form%n", seed, forms.size(),
                 Exclusions.EXCLUDED.size(), all ? " but run" : "", perForm));
+        s.append("tier ").append(emuTier).append(' ').append(emuStats).append('\n');
         s.append(r.summary());
         s.append(String.format("%.0f cases/s (host and emulator together)%n", r.cases / r.seconds));
         r.unsupported.forEach((f, rep) -> s.append("\nunimplemented ").append(rep));

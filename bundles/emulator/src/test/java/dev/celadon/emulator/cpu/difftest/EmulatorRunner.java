@@ -5,6 +5,7 @@ import dev.celadon.emulator.cpu.CpuPlatform;
 import dev.celadon.emulator.cpu.ExitReason;
 import dev.celadon.emulator.cpu.PhysicalMemory;
 import dev.celadon.emulator.cpu.Segment;
+import dev.celadon.emulator.cpu.Tier;
 import dev.celadon.hypervisor.api.intercept.CpuidResult;
 import dev.celadon.hypervisor.api.intercept.GeneralProtectionFault;
 
@@ -50,6 +51,14 @@ public final class EmulatorRunner implements CaseRunner, CpuPlatform {
     private volatile boolean closed;
 
     public EmulatorRunner() {
+        this(Tier.fromSystemProperty());
+    }
+
+    /**
+     * On the translator tier every block is translated at its first run (threshold 0): a case runs its code
+     * once, and the translated code is what is compared with the host.
+     */
+    public EmulatorRunner(Tier tier) {
         mem = new PhysicalMemory(List.of(
                 new PhysicalMemory.Region(SYS, ByteBuffer.allocateDirect(SYS_SIZE)),
                 new PhysicalMemory.Region(CaseLayout.DATA_BASE, ByteBuffer.allocateDirect(CaseLayout.DATA_SIZE)),
@@ -57,7 +66,8 @@ public final class EmulatorRunner implements CaseRunner, CpuPlatform {
         java.util.Arrays.fill(cc, (byte) 0xCC);
         mem.write(CaseLayout.CODE_BASE, cc);
         buildSystemArea();
-        cpu = new Cpu(0, mem, this);
+        cpu = new Cpu(0, mem, this, tier);
+        cpu.setTranslationThreshold(0);
         enterLongMode();
         watchdog = new Thread(this::watch, "difftest-watchdog");
         watchdog.setDaemon(true);
@@ -184,6 +194,11 @@ public final class EmulatorRunner implements CaseRunner, CpuPlatform {
                 cpu.requestAttention();
             }
         }
+    }
+
+    /** The translator's counters (empty on the interpreter tier). */
+    public String translationStatistics() {
+        return cpu.translationStatistics();
     }
 
     @Override
