@@ -39,7 +39,7 @@ class StorageLoopbackTest {
 
     @BeforeEach
     void setUp() {
-        loop = new GuestLoopback(64 << 20);
+        loop = new GuestLoopback(16 << 20);
     }
 
     @AfterEach
