@@ -167,13 +167,16 @@ class StorageFuzzTest {
             }
             cdb[1] &= 0x1F;
         }
-        int dataIn = rnd.nextInt(10) == 0 ? rnd.nextInt(256) : rnd.nextInt(3);
         int dtl = switch (rnd.nextInt(6)) {
             case 0 -> 0;
             case 1 -> rnd.nextInt();
             case 2 -> 512 * (1 + rnd.nextInt(64));
             default -> 1 + rnd.nextInt(4096);
         };
+        boolean writes = opcode == ScsiOpcode.WRITE_6 || opcode == ScsiOpcode.WRITE_10 || opcode == ScsiOpcode.WRITE_16;
+        // Mostly the direction the command moves (as Linux sets it), else anything.
+        int dataIn = rnd.nextInt(5) == 0 ? (rnd.nextInt(10) == 0 ? rnd.nextInt(256) : rnd.nextInt(3))
+                : dtl == 0 ? VmscsiRequest.UNKNOWN_TYPE : writes ? VmscsiRequest.WRITE_TYPE : VmscsiRequest.READ_TYPE;
         VmscsiRequest srb = VmscsiRequest.of(rnd.nextInt(4) == 0 ? rnd.nextInt(3) : 0,
                 rnd.nextInt(4) == 0 ? rnd.nextInt(3) : 0, rnd.nextInt(4) == 0 ? rnd.nextInt(256) : rnd.nextInt(4),
                 cdb, dataIn & 0xff, dtl);
@@ -189,10 +192,10 @@ class StorageFuzzTest {
             return VmPacket.inband(1, tid, data);
         }
         List<GpaDirect.Range> ranges = new ArrayList<>();
-        int n = rnd.nextInt(12) == 0 ? 2 + rnd.nextInt(3) : 1;
+        int n = rnd.nextInt(12) == 0 ? 2 + rnd.nextInt(3) : 1; // Linux sends one range
         for (int r = 0; r < n; r++) {
             int offset = rnd.nextInt(8) == 0 ? rnd.nextInt(4096) : 0;
-            int len = rnd.nextBoolean() ? Math.max(1, dtl) : 1 + rnd.nextInt(16 * 4096);
+            int len = rnd.nextInt(4) > 0 ? Math.max(1, dtl) : 1 + rnd.nextInt(16 * 4096);
             len = (int) Math.min(Math.max(len, 1), 64 * 4096L);
             int pages = (offset + len + 4095) / 4096;
             long[] pfns = new long[pages];
