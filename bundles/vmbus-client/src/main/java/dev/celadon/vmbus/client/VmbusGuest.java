@@ -1,7 +1,6 @@
 package dev.celadon.vmbus.client;
 
 import dev.celadon.hypervisor.api.hyperv.HvMessageType;
-import dev.celadon.hypervisor.api.hyperv.HvStatus;
 import dev.celadon.hypervisor.api.hyperv.SynicMessage;
 import dev.celadon.loopback.LoopbackVp;
 import dev.celadon.vmbus.ChannelMessage;
@@ -371,11 +370,5 @@ public final class VmbusGuest {
     /** HvSignalEvent on {@code connectionId} (a channel's), flag 0 as for a dedicated interrupt. */
     int signal(int connectionId) {
         return hv.signalEvent(connectionId, 0);
-    }
-
-    static void checkSuccess(int status, String what) {
-        if (status != HvStatus.SUCCESS) {
-            throw new VmbusGuestException(what + ": " + HvStatus.name(status));
-        }
     }
 }

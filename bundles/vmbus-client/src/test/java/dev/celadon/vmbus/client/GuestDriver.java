@@ -2,7 +2,6 @@ package dev.celadon.vmbus.client;
 
 import dev.celadon.loopback.LoopbackGuest;
 import dev.celadon.loopback.LoopbackVp;
-import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -30,8 +29,7 @@ final class GuestDriver implements LoopbackGuest {
         if (vp.index() != 0) {
             return;
         }
-        VmbusGuest guest = VmbusGuest.start(vp);
-        holder = guest;
+        guest = VmbusGuest.start(vp);
         while (!finished && !vp.stopRequested()) {
             FutureTask<?> t = steps.poll(50, TimeUnit.MILLISECONDS);
             if (t != null) {
@@ -40,11 +38,12 @@ final class GuestDriver implements LoopbackGuest {
         }
     }
 
-    private volatile VmbusGuest holder;
+    /** Written and read on the VP's thread only (steps run there, after start). */
+    private VmbusGuest guest;
 
     /** Runs {@code step} on the guest's processor and returns its result; its exception is rethrown here. */
     <T> T call(Step<T> step) {
-        FutureTask<T> t = new FutureTask<>(() -> step.run(waitForGuest()));
+        FutureTask<T> t = new FutureTask<>(() -> step.run(guest));
         steps.add(t);
         try {
             return t.get(60, TimeUnit.SECONDS);
@@ -62,15 +61,7 @@ final class GuestDriver implements LoopbackGuest {
         }
     }
 
-    private VmbusGuest waitForGuest() {
-        return holder; // set before any step runs: steps run on the same thread, after start
-    }
-
     void finish() {
         finished = true;
-    }
-
-    static Duration seconds(long s) {
-        return Duration.ofSeconds(s);
     }
 }

@@ -9,17 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.hypervisor.api.GuestMemoryException;
-import dev.celadon.hypervisor.api.Partition;
-import dev.celadon.hypervisor.api.PartitionConfig;
-import dev.celadon.hypervisor.api.PartitionDevice;
 import dev.celadon.hypervisor.api.PartitionState;
-import dev.celadon.hypervisor.api.backend.BootState;
-import dev.celadon.hypervisor.api.hyperv.HvPartition;
-import dev.celadon.hypervisor.api.intercept.Registration;
-import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
 import dev.celadon.hypervisor.core.internal.hyperv.HvPartitionImpl;
 import dev.celadon.hypervisor.core.internal.hyperv.HyperVService;
-import dev.celadon.loopback.internal.LoopbackBackend;
 import dev.celadon.vmbus.ChannelMessage;
 import dev.celadon.vmbus.ChannelMessage.OfferChannel;
 import dev.celadon.vmbus.Gpadl;
@@ -27,15 +19,10 @@ import dev.celadon.vmbus.VmPacket;
 import dev.celadon.vmbus.VmPacketType;
 import dev.celadon.vmbus.VmbusVersion;
 import dev.celadon.vmbus.server.ChannelInfo;
-import dev.celadon.vmbus.server.VmbusServer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 
 /**
  * The Java VMBus guest against the real VMBus server, across the real core: a loopback partition made by the
