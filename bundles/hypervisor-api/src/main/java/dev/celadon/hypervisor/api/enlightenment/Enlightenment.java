@@ -1,6 +1,7 @@
 package dev.celadon.hypervisor.api.enlightenment;
 
 import java.util.Optional;
+import java.util.Set;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -12,6 +13,15 @@ public interface Enlightenment {
 
     /** The licence feature name, e.g. {@code hv-timing}; also what {@code hv:partition} lists. */
     String feature();
+
+    /**
+     * Features that must be attached to a partition before this one can be (the synthetic timers count in the
+     * reference time the timing enlightenment provides). The core attaches in that order and leaves this one out of
+     * partitions where a requirement is missing.
+     */
+    default Set<String> requires() {
+        return Set.of();
+    }
 
     /** The CPUID bits this enlightenment adds (and withdraws) on every partition it attaches to. */
     HvCpuidBits cpuid();

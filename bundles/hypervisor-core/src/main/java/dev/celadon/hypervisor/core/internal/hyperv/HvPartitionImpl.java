@@ -16,9 +16,12 @@ import dev.celadon.hypervisor.api.intercept.InterceptRegistry;
 import dev.celadon.hypervisor.api.intercept.MsrHandler;
 import dev.celadon.hypervisor.api.intercept.Registration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -85,13 +88,31 @@ public final class HvPartitionImpl implements HvPartition {
         List<Applied> done = new ArrayList<>();
         HvCpuidBits bits = HvCpuidBits.NONE;
         try {
-            for (Enlightenment e : enlightenments) {
-                Applied a = attach(e, ep);
-                if (a != null) {
-                    done.add(a);
-                    partition.addDevice(new InstanceDevice(a));
-                    bits = bits.or(a.bits());
+            // In passes, so an enlightenment comes after the features it requires; what is left has a requirement
+            // that is absent (not registered, or declined this partition).
+            List<Enlightenment> pending = new ArrayList<>(enlightenments);
+            Set<String> attached = new HashSet<>();
+            boolean progress = true;
+            while (progress && !pending.isEmpty()) {
+                progress = false;
+                for (Iterator<Enlightenment> it = pending.iterator(); it.hasNext(); ) {
+                    Enlightenment e = it.next();
+                    if (!attached.containsAll(requirements(e))) {
+                        continue;
+                    }
+                    it.remove();
+                    progress = true;
+                    Applied a = attach(e, ep);
+                    if (a != null) {
+                        done.add(a);
+                        attached.add(a.feature());
+                        partition.addDevice(new InstanceDevice(a));
+                        bits = bits.or(a.bits());
+                    }
                 }
+            }
+            for (Enlightenment e : pending) {
+                LOG.info("partition {}: enlightenment {} left out: it requires {}", partition.name(), e, requirements(e));
             }
             hv.applied = List.copyOf(done);
             partition.intercepts().cpuid(new HvCpuid(HvProfile.linux().with(bits), partition.config().vpCount()));
@@ -127,6 +148,15 @@ public final class HvPartitionImpl implements HvPartition {
         } catch (RuntimeException ex) {
             LOG.warn("partition {}: enlightenment {} failed to attach; left out", ep.partition().name(), e, ex);
             return null;
+        }
+    }
+
+    private static Set<String> requirements(Enlightenment e) {
+        try {
+            Set<String> r = e.requires();
+            return r == null ? Set.of() : r;
+        } catch (RuntimeException ex) {
+            return Set.of("(requires() failed: " + ex + ")");
         }
     }
 
