@@ -37,7 +37,7 @@ class DevAuthorityTest {
             }
         }
         assertEquals(Map.of("hv-timing", "dev.celadon.enlightenment.timing", "hv-synic", "dev.celadon.enlightenment.synic",
-                "hv-crash", "dev.celadon.enlightenment.crash"), granted);
+                "hv-crash", "dev.celadon.enlightenment.crash", "hv-stimer", "dev.celadon.enlightenment.stimer"), granted);
     }
 
     @Test
