@@ -17,6 +17,7 @@ import dev.celadon.vmbus.VmPacketType;
 import dev.celadon.vmbus.VmbusProtocolException;
 import dev.celadon.vmbus.server.Channel;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -44,6 +45,8 @@ public final class ControllerSession {
     private final EventLog log;
     private volatile State state = State.NEW;
     private volatile int version;
+    /** Bounce buffer for scattered transfers; one per session, since a session handles one request at a time. */
+    private final ByteBuffer staging;
 
     public ControllerSession(Channel channel, GuestMemory memory, ScsiBus bus, int maxTransferBytes, EventLog log) {
         this.channel = channel;
@@ -51,6 +54,7 @@ public final class ControllerSession {
         this.bus = bus;
         this.maxTransferBytes = maxTransferBytes;
         this.log = log;
+        this.staging = ByteBuffer.allocateDirect(maxTransferBytes);
     }
 
     public int version() {
@@ -214,7 +218,7 @@ public final class ControllerSession {
         }
         byte[] cdb = Arrays.copyOf(srb.cdbOrSense(), VmscsiRequest.MAX_CDB);
         Arrays.fill(cdb, srb.cdbLength(), VmscsiRequest.MAX_CDB, (byte) 0);
-        return new SrbRequest(srb.path(), srb.target(), srb.lun(), cdb, srb.dataIn(), (int) dtl, buffer);
+        return new SrbRequest(srb.path(), srb.target(), srb.lun(), cdb, srb.dataIn(), (int) dtl, buffer, staging);
     }
 
     private void complete(long tid, VstorPacket v, VmscsiRequest srb, int status, ScsiResult result) {

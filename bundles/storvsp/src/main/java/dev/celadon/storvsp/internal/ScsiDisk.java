@@ -8,6 +8,7 @@ import dev.celadon.storage.StorageBackend;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * SCSI direct-access block device emulation (SBC-3 / SPC-4 subset) over one {@link Lun}: the commands Linux
@@ -267,14 +268,31 @@ final class ScsiDisk {
         }
         long offset = lba * blockSize;
         try {
-            for (ByteBuffer v : r.buffer().views(0, (int) bytes)) {
-                int n = v.remaining();
+            List<ByteBuffer> views = r.buffer().views(0, (int) bytes);
+            if (views.size() == 1) {
+                // One run of guest memory: the backend reads or writes it in place.
                 if (write) {
-                    disk.write(offset, v);
+                    disk.write(offset, views.get(0));
                 } else {
-                    disk.read(offset, v);
+                    disk.read(offset, views.get(0));
                 }
-                offset += n;
+            } else {
+                // Scattered pages: one backend call through the bounce buffer beats one pread per page.
+                ByteBuffer s = r.staging().clear().limit((int) bytes);
+                if (write) {
+                    for (ByteBuffer v : views) {
+                        s.put(v);
+                    }
+                    disk.write(offset, s.flip());
+                } else {
+                    disk.read(offset, s);
+                    s.flip();
+                    for (ByteBuffer v : views) {
+                        int n = v.remaining();
+                        v.put(s.slice(s.position(), n));
+                        s.position(s.position() + n);
+                    }
+                }
             }
             if (write && (flags & 0x08) != 0) {
                 disk.flush(); // FUA
