@@ -4,7 +4,9 @@
 #             cpubench_work.o, so it executes the same workload instructions;
 #   QEMU TCG  qemu-system-x86_64 -accel tcg -M microvm -kernel cpubench.elf -append iters=N;
 #   emulator  Celadon's emulator backend (dev.celadon.emulator.internal.EmulatorBackend) through
-#             bench/src/main/java/dev/celadon/bench/MicroGuestRun.java, once that bundle is built;
+#             bench/src/main/java/dev/celadon/bench/MicroGuestRun.java, once that bundle is built, on both
+#             execution tiers: the interpreter (-Dceladon.emulator.tier=interpreter) and the translator
+#             (hot blocks as JVM bytecode, -Dceladon.emulator.tier=translator);
 # then port-write exits per second of the bench guest on QEMU TCG and the emulator.
 # Rounds are interleaved (native, QEMU, emulator, then again). Each peer runs iters=N and iters=N/10; the rate
 # (N - N/10 iterations' instructions over the time difference) cancels start-up and shutdown.
@@ -91,10 +93,11 @@ EMU_WHY="emulator backend not built yet"
 if [ -n "$EMU_JAR" ]; then
   [ -d bench/target/classes/dev/celadon/bench ] || mvn -o -q -f bench/pom.xml install -DskipTests
   CP="$(bench_classpath):$EMU_JAR"
-  emu_run() { # emu_run OUTFILE GUEST APPEND
-    run_limited "$TIMEOUT" "$1" java -cp "$CP" dev.celadon.bench.MicroGuestRun --elf "$OUT/$2.elf" --append "$3"
+  emu_run() { # emu_run OUTFILE GUEST APPEND [TIER]
+    run_limited "$TIMEOUT" "$1" java -Dceladon.emulator.tier="${4:-interpreter}" -cp "$CP" dev.celadon.bench.MicroGuestRun \
+      --elf "$OUT/$2.elf" --append "$3"
   }
-  if emu_run "$OUT/emu-probe.txt" cpubench "iters=1" >/dev/null; then
+  if emu_run "$OUT/emu-probe.txt" cpubench "iters=1" >/dev/null && emu_run "$OUT/jit-probe.txt" cpubench "iters=1" translator >/dev/null; then
     EMU=1
   else
     EMU_WHY="emulator backend did not run the guest: $(grep -m1 'micro-guest-run:' "$OUT/emu-probe.txt" || tail -n 1 "$OUT/emu-probe.txt")"
@@ -103,7 +106,7 @@ fi
 [ "$EMU" = 1 ] || echo "cpu.sh: $EMU_WHY" >&2
 
 # ---- interleaved rounds
-for p in native qemu emu; do : > "$OUT/$p-time.txt"; : > "$OUT/$p-rate.txt"; : > "$OUT/$p-whole.txt"; done
+for p in native qemu emu jit; do : > "$OUT/$p-time.txt"; : > "$OUT/$p-rate.txt"; : > "$OUT/$p-whole.txt"; done
 one() { # one PEER ITERS -> seconds; checks the checksum
   local f="$OUT/run-$1-$2.txt" t want
   want=$([ "$2" = "$ITERS" ] && echo "$EXPECT" || echo "$EXPECT_S")
@@ -111,13 +114,14 @@ one() { # one PEER ITERS -> seconds; checks the checksum
     native) t=$(run_limited "$TIMEOUT" "$f" "$NATIVE" "iters=$2") ;;
     qemu) t=$(run_limited "$TIMEOUT" "$f" qemu-system-x86_64 -accel tcg "${QEMU_M[@]}" -kernel "$ELF" -append "iters=$2") || [ $? -eq 1 ] ;;
     emu) t=$(emu_run "$f" cpubench "iters=$2") ;;
+    jit) t=$(emu_run "$f" cpubench "iters=$2" translator) ;;
   esac
   [ "$(checksum "$f")" = "$want" ] || { echo "cpu.sh: $1 iters=$2 gave checksum '$(checksum "$f")', expected $want" >&2; cat "$f" >&2; exit 1; }
   echo "$t"
 }
 for r in $(seq "$ROUNDS"); do
-  for p in native qemu emu; do
-    [ "$p" = emu ] && [ "$EMU" = 0 ] && continue
+  for p in native qemu emu jit; do
+    [ "$p" != native ] && [ "$p" != qemu ] && [ "$EMU" = 0 ] && continue
     tn=$(one "$p" "$ITERS")
     ts=$(one "$p" "$SMALL")
     echo "$tn" >> "$OUT/$p-time.txt"
@@ -128,7 +132,7 @@ for r in $(seq "$ROUNDS"); do
 done
 
 # ---- port-write exits/s: the bench guest, count=N and N/10, on QEMU TCG and the emulator
-: > "$OUT/qemu-exits.txt"; : > "$OUT/emu-exits.txt"; : > "$OUT/emu-exits-inside.txt"
+for p in qemu emu jit; do : > "$OUT/$p-exits.txt"; : > "$OUT/$p-exits-inside.txt"; done
 exits_run() { # exits_run PEER COUNT -> seconds. The guest writes 0xF4 before its "done" line, and both peers
   # end there: QEMU with status 1, MicroGuestRun with 0 (end=poweroff).
   local f="$OUT/exits-$1-$2.txt" t rc=0
@@ -137,17 +141,18 @@ exits_run() { # exits_run PEER COUNT -> seconds. The guest writes 0xF4 before it
                 -append "count=$2 port=0x510") || rc=$?
           [ "$rc" -eq 1 ] || rc=99 ;;
     emu) t=$(emu_run "$f" bench "count=$2 port=0x510") || rc=99 ;;
+    jit) t=$(emu_run "$f" bench "count=$2 port=0x510" translator) || rc=99 ;;
   esac
   [ "$rc" != 99 ] && grep -q "CELADON-BENCH count=$2 " "$f" || { echo "cpu.sh: $1 bench count=$2 did not end at port 0xF4" >&2; cat "$f" >&2; exit 1; }
   echo "$t"
 }
 for r in $(seq "$ROUNDS"); do
-  for p in qemu emu; do
-    [ "$p" = emu ] && [ "$EMU" = 0 ] && continue
+  for p in qemu emu jit; do
+    [ "$p" != qemu ] && [ "$EMU" = 0 ] && continue
     tn=$(exits_run "$p" "$EXITS")
     ts=$(exits_run "$p" "$SMALL_EXITS")
     awk -v n="$((EXITS - SMALL_EXITS))" -v a="$tn" -v b="$ts" 'BEGIN { printf "%.0f\n", (a > b) ? n / (a - b) : 0 }' >> "$OUT/$p-exits.txt"
-    [ "$p" = emu ] && sed -n 's/.*exits_per_sec=\([0-9.]*\).*/\1/p' "$OUT/exits-emu-$EXITS.txt" >> "$OUT/emu-exits-inside.txt"
+    [ "$p" != qemu ] && sed -n 's/.*exits_per_sec=\([0-9.]*\).*/\1/p' "$OUT/exits-$p-$EXITS.txt" >> "$OUT/$p-exits-inside.txt"
     echo "cpu.sh: round $r $p: bench count=$EXITS ${tn}s, count=$SMALL_EXITS ${ts}s" >&2
   done
 done
@@ -184,7 +189,11 @@ QV=$(qemu-system-x86_64 --version | head -1 | awk '{print $4}')
     read -r ET ETMIN ETMAX < <(stats "$OUT/emu-time.txt")
     read -r ER ERMIN ERMAX < <(stats "$OUT/emu-rate.txt")
     read -r EW _ _ < <(stats "$OUT/emu-whole.txt")
-    echo "| Celadon emulator (MicroGuestRun, JVM start included) | $(f3 "$ET") | $(f3 "$ETMIN") | $(f3 "$ETMAX") | $(f0 "$ER") | $(f0 "$ERMIN") | $(f0 "$ERMAX") | $(f0 "$EW") |"
+    echo "| Celadon emulator, interpreter (MicroGuestRun, JVM start included) | $(f3 "$ET") | $(f3 "$ETMIN") | $(f3 "$ETMAX") | $(f0 "$ER") | $(f0 "$ERMIN") | $(f0 "$ERMAX") | $(f0 "$EW") |"
+    read -r JT JTMIN JTMAX < <(stats "$OUT/jit-time.txt")
+    read -r JR JRMIN JRMAX < <(stats "$OUT/jit-rate.txt")
+    read -r JW _ _ < <(stats "$OUT/jit-whole.txt")
+    echo "| Celadon emulator, translator (MicroGuestRun, JVM start included) | $(f3 "$JT") | $(f3 "$JTMIN") | $(f3 "$JTMAX") | $(f0 "$JR") | $(f0 "$JRMIN") | $(f0 "$JRMAX") | $(f0 "$JW") |"
   else
     echo "| Celadon emulator | $EMU_WHY | | | | | | |"
   fi
@@ -195,6 +204,9 @@ QV=$(qemu-system-x86_64 --version | head -1 | awk '{print $4}')
   if [ "$EMU" = 1 ]; then
     echo "- emulator/native: $(ratio "$ER" "$NR") ($(overlap "$ERMIN" "$ERMAX" "$NRMIN" "$NRMAX"))"
     echo "- emulator/QEMU: $(ratio "$ER" "$QR") ($(overlap "$ERMIN" "$ERMAX" "$QRMIN" "$QRMAX"))"
+    echo "- translator/native: $(ratio "$JR" "$NR") ($(overlap "$JRMIN" "$JRMAX" "$NRMIN" "$NRMAX"))"
+    echo "- translator/QEMU: $(ratio "$JR" "$QR") ($(overlap "$JRMIN" "$JRMAX" "$QRMIN" "$QRMAX"))"
+    echo "- translator/interpreter: $(ratio "$JR" "$ER") ($(overlap "$JRMIN" "$JRMAX" "$ERMIN" "$ERMAX"))"
   else
     echo "- emulator/native, emulator/QEMU: $EMU_WHY"
   fi
@@ -210,9 +222,13 @@ QV=$(qemu-system-x86_64 --version | head -1 | awk '{print $4}')
   if [ "$EMU" = 1 ]; then
     read -r EX EXMIN EXMAX < <(stats "$OUT/emu-exits.txt")
     read -r EI _ _ < <(stats "$OUT/emu-exits-inside.txt")
-    echo "| Celadon emulator | $(f0 "$EX") | $(f0 "$EXMIN") | $(f0 "$EXMAX") |"
+    read -r JX JXMIN JXMAX < <(stats "$OUT/jit-exits.txt")
+    read -r JI _ _ < <(stats "$OUT/jit-exits-inside.txt")
+    echo "| Celadon emulator, interpreter | $(f0 "$EX") | $(f0 "$EXMIN") | $(f0 "$EXMAX") |"
+    echo "| Celadon emulator, translator | $(f0 "$JX") | $(f0 "$JXMIN") | $(f0 "$JXMAX") |"
     echo
-    echo "Emulator/QEMU (median): $(ratio "$EX" "$QX"); the emulator's own first-to-last-write rate: $(f0 "$EI") exits/s."
+    echo "Emulator/QEMU (median): interpreter $(ratio "$EX" "$QX"), translator $(ratio "$JX" "$QX"); the emulator's own"
+    echo "first-to-last-write rate: interpreter $(f0 "$EI"), translator $(f0 "$JI") exits/s."
   else
     echo "| Celadon emulator | $EMU_WHY | | |"
   fi

@@ -48,6 +48,12 @@ final class BlockTranslator {
 
     private final Insn[] ins;
     private final int mode;
+    /** The block's physical page and its generation: a loop inside the block re-checks them. */
+    private final long page;
+    private final int gen;
+    /** Memory accesses as calls to Cpu.rd/wr instead of the inline TLB lookup (smaller code for long blocks). */
+    private boolean compact;
+    private Label loopHead;
     private MethodVisitor mv;
     private final boolean[] loaded = new boolean[16];
     private final boolean[] dirty = new boolean[16];
@@ -57,13 +63,29 @@ final class BlockTranslator {
     /** Instructions emitted inline, and as handler calls (statistics). */
     int inlined, called;
 
-    BlockTranslator(Insn[] ins, int mode) {
+    BlockTranslator(Insn[] ins, int mode, long page, int gen) {
         this.ins = ins;
         this.mode = mode;
+        this.page = page;
+        this.gen = gen;
     }
 
-    /** The class file, or null when the method would be too large (the block then stays interpreted). */
+    /**
+     * The class file, or null when the method would be too large even with compact memory accesses (the
+     * block then stays interpreted).
+     */
     byte[] generate() {
+        byte[] b = generate(false);
+        return b != null ? b : generate(true);
+    }
+
+    private byte[] generate(boolean compactMemory) {
+        compact = compactMemory;
+        java.util.Arrays.fill(loaded, false);
+        java.util.Arrays.fill(dirty, false);
+        known = K_NONE;
+        inlined = 0;
+        called = 0;
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES) {
             @Override
             protected String getCommonSuperClass(String a, String b) {
@@ -84,6 +106,8 @@ final class BlockTranslator {
         mv.visitVarInsn(ALOAD, C);
         mv.visitFieldInsn(GETFIELD, CPU, "r", "[J");
         mv.visitVarInsn(ASTORE, R);
+        loopHead = new Label();
+        mv.visitLabel(loopHead);
         int n = ins.length;
         boolean lastMayStop = false;
         for (int i = 0; i < n; i++) {
@@ -145,7 +169,11 @@ final class BlockTranslator {
             Label skip = new Label();
             cond(kind - ExecForms.JCC);
             mv.visitJumpInsn(IFEQ, skip);
-            setRipRel(in, in.imm);
+            if (selfLoop(in, i)) {
+                loopBack(i);
+            } else {
+                setRipRel(in, in.imm);
+            }
             mv.visitLabel(skip);
             return false;
         }
@@ -271,15 +299,38 @@ final class BlockTranslator {
                 incDec(in, kind == ExecForms.INC);
                 return mem;
             case ExecForms.SHIFT:
-                if (mem || (in.op2 < 4)) {
+                if (mem) {
                     return callHandler(in, f);
                 }
                 inlined++;
                 shiftImm(in);
                 return false;
+            case ExecForms.DIRECT:
+                if (!mem || f.method().startsWith("imul")) {
+                    switch (f.method()) {
+                        case "shiftCl": inlined++; shiftCl(in); return false;
+                        case "imul2": case "imul3":
+                            if (in.size >= 2) {
+                                inlined++;
+                                if (mem) {
+                                    enterFaulting(in);
+                                }
+                                imul(in, f.method().equals("imul3"));
+                                return mem;
+                            }
+                            break;
+                        default: break;
+                    }
+                }
+                return callHandler(in, f);
             case ExecForms.JMP_REL:
                 inlined++;
-                setRipRel(in, in.imm);
+                if (selfLoop(in, i)) {
+                    loopBack(i);
+                    mv.visitLabel(new Label()); // unreachable: the fall-through end is still emitted
+                } else {
+                    setRipRel(in, in.imm);
+                }
                 return false;
             case ExecForms.PUSH_R:
             case ExecForms.PUSH_I:
@@ -379,10 +430,8 @@ final class BlockTranslator {
                 la = tmp();
                 address(in);
                 mv.visitVarInsn(LSTORE, la);
-                mv.visitVarInsn(ALOAD, C);
                 mv.visitVarInsn(LLOAD, la);
-                iconst(size);
-                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd", "(JI)J", false);
+                load(size);
             } else {
                 getReg(in.rm, size);
             }
@@ -426,11 +475,9 @@ final class BlockTranslator {
             mv.visitVarInsn(LLOAD, FRES);
             setReg(in.reg, size);
         } else if (mem) {
-            mv.visitVarInsn(ALOAD, C);
             mv.visitVarInsn(LLOAD, la);
-            iconst(size);
             mv.visitVarInsn(LLOAD, FRES);
-            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "wr", "(JIJ)V", false);
+            store(size);
         } else {
             mv.visitVarInsn(LLOAD, FRES);
             setReg(in.rm, size);
@@ -450,10 +497,8 @@ final class BlockTranslator {
             la = tmp();
             address(in);
             mv.visitVarInsn(LSTORE, la);
-            mv.visitVarInsn(ALOAD, C);
             mv.visitVarInsn(LLOAD, la);
-            iconst(size);
-            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd", "(JI)J", false);
+            load(size);
         }
         mv.visitVarInsn(LSTORE, FDST);
         mv.visitVarInsn(LLOAD, FDST);
@@ -466,11 +511,9 @@ final class BlockTranslator {
             mv.visitVarInsn(LLOAD, FRES);
             setReg(in.rm, size);
         } else {
-            mv.visitVarInsn(ALOAD, C);
             mv.visitVarInsn(LLOAD, la);
-            iconst(size);
             mv.visitVarInsn(LLOAD, FRES);
-            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "wr", "(JIJ)V", false);
+            store(size);
         }
         lconst(1);
         mv.visitVarInsn(LSTORE, FSRC);
@@ -500,6 +543,100 @@ final class BlockTranslator {
         setReg(in.rm, size);
     }
 
+    /** A shift or rotate of a register by CL: no change (not even flags) for a zero count, as IntOps.shiftBy. */
+    private void shiftCl(Insn in) {
+        int size = in.size;
+        int cnt = tmp();
+        loadReg(Cpu.RCX);
+        mv.visitInsn(L2I);
+        iconst(size == 8 ? 63 : 31);
+        mv.visitInsn(IAND);
+        mv.visitVarInsn(ISTORE, cnt);
+        int d = tmp();
+        getReg(in.rm, size);
+        mv.visitVarInsn(LSTORE, d);
+        Label zero = new Label();
+        mv.visitVarInsn(ILOAD, cnt);
+        mv.visitJumpInsn(IFEQ, zero);
+        mv.visitVarInsn(ALOAD, C);
+        iconst(in.op2);
+        mv.visitVarInsn(LLOAD, d);
+        mv.visitVarInsn(ILOAD, cnt);
+        iconst(size);
+        mv.visitMethodInsn(INVOKESTATIC, INTOPS, "shiftOp", "(L" + CPU + ";IJII)J", false);
+        mv.visitVarInsn(LSTORE, d);
+        mv.visitLabel(zero);
+        ensureLoaded(in.rm); // not inside the branch: the local must be valid on both paths
+        mv.visitVarInsn(LLOAD, d);
+        setReg(in.rm, size);
+        known = K_NONE;
+    }
+
+    /** IMUL Gv, Ev [, imm]: the interpreter's imulTrunc with the operand size as a constant. */
+    private void imul(Insn in, boolean three) {
+        int size = in.size;
+        int a = tmp();
+        int b = tmp();
+        readE(in);
+        mv.visitVarInsn(LSTORE, b);
+        if (three) {
+            mv.visitVarInsn(LLOAD, b);
+            mv.visitVarInsn(LSTORE, a);
+            lconst(in.imm);
+            mv.visitVarInsn(LSTORE, b);
+        } else {
+            getReg(in.reg, size);
+            mv.visitVarInsn(LSTORE, a);
+        }
+        ensureLoaded(in.reg);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitVarInsn(LLOAD, a);
+        mv.visitVarInsn(LLOAD, b);
+        iconst(size);
+        mv.visitMethodInsn(INVOKESTATIC, INTOPS, "imulTrunc", "(L" + CPU + ";JJI)J", false);
+        setReg(in.reg, size);
+        known = K_NONE;
+    }
+
+    /**
+     * A branch back to the start of its own block, in a block that calls no handler (so nothing in it can
+     * change the mode, the TLB or the shadow): the block loops inside the method, checking at each iteration
+     * what the run loop checks at a block boundary (events, and that the page was not written).
+     */
+    private boolean selfLoop(Insn in, int i) {
+        return i == ins.length - 1 && in.end + in.imm == 0 && mode == 8 && in.size == 8 && called == 0;
+    }
+
+    private void loopBack(int i) {
+        Label exit = new Label();
+        flushCopy();
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitInsn(DUP);
+        mv.visitFieldInsn(GETFIELD, CPU, "retired", "J");
+        lconst(ins.length);
+        mv.visitInsn(LADD);
+        mv.visitFieldInsn(PUTFIELD, CPU, "retired", "J");
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "eventsPending", "()Z", false);
+        mv.visitJumpInsn(IFNE, exit);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "mem", "Ldev/celadon/emulator/cpu/PhysicalMemory;");
+        lconst(page);
+        mv.visitMethodInsn(INVOKEVIRTUAL, "dev/celadon/emulator/cpu/PhysicalMemory", "generation", "(J)I", false);
+        iconst(gen);
+        mv.visitJumpInsn(IF_ICMPNE, exit);
+        mv.visitJumpInsn(GOTO, loopHead);
+        mv.visitLabel(exit);
+        // The boundary needs the run loop: the branch is taken, the block's instructions are counted.
+        mv.visitVarInsn(ALOAD, C);
+        blockBase();
+        mv.visitFieldInsn(PUTFIELD, CPU, "rip", "J");
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitInsn(ACONST_NULL);
+        mv.visitFieldInsn(PUTFIELD, CPU, "cur", INSN_D);
+        mv.visitInsn(RETURN);
+    }
+
     /** PUSH r/imm, POP r, CALL rel, RET [imm] in 64-bit code (the stack address size is 64 bits). */
     private void stack(Insn in, int kind) {
         int size = in.size;
@@ -523,11 +660,9 @@ final class BlockTranslator {
                 lconst(size);
                 mv.visitInsn(LSUB);
                 mv.visitVarInsn(LSTORE, sp);
-                mv.visitVarInsn(ALOAD, C);
                 mv.visitVarInsn(LLOAD, sp);
-                iconst(size);
                 mv.visitVarInsn(LLOAD, v);
-                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "wr", "(JIJ)V", false);
+                store(size);
                 mv.visitVarInsn(LLOAD, sp);
                 storeReg(Cpu.RSP);
                 if (kind == ExecForms.CALL_REL) {
@@ -542,10 +677,8 @@ final class BlockTranslator {
             }
             default: { // POP_R, RET
                 int v = tmp();
-                mv.visitVarInsn(ALOAD, C);
                 loadReg(Cpu.RSP);
-                iconst(size);
-                mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd", "(JI)J", false);
+                load(size);
                 mv.visitVarInsn(LSTORE, v);
                 loadReg(Cpu.RSP);
                 lconst(size + (kind == ExecForms.RET ? in.imm : 0));
@@ -742,10 +875,8 @@ final class BlockTranslator {
 
     /** Pushes a memory operand of {@code size} bytes (c.rd). */
     private void read(Insn in, int size) {
-        mv.visitVarInsn(ALOAD, C);
         address(in);
-        iconst(size);
-        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd", "(JI)J", false);
+        load(size);
     }
 
     /** Writes the value in local {@code v} to the r/m operand. */
@@ -754,12 +885,191 @@ final class BlockTranslator {
             mv.visitVarInsn(LLOAD, v);
             setReg(in.rm, in.size);
         } else {
-            mv.visitVarInsn(ALOAD, C);
             address(in);
-            iconst(in.size);
+            mv.visitVarInsn(LLOAD, v);
+            store(in.size);
+        }
+    }
+
+    private static final String BB = "java/nio/ByteBuffer";
+
+    /**
+     * Pops a linear address, pushes the value of {@code size} bytes there: Cpu.rd's TLB hit inline (the JIT
+     * does not reliably inline Cpu.rd into large generated methods), Cpu.rdSlow otherwise.
+     */
+    private void load(int size) {
+        if (compact) {
+            int la = tmp();
+            mv.visitVarInsn(LSTORE, la);
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitVarInsn(LLOAD, la);
+            iconst(size);
+            mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rd", "(JI)J", false);
+            return;
+        }
+        int la = tmp(), i = tmp(), po = tmp(), buf = tmp();
+        Label slow = new Label(), done = new Label();
+        tlbHit(la, i, po, buf, size, 0, slow);
+        mv.visitVarInsn(ALOAD, buf);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbOff", "[I");
+        mv.visitVarInsn(ILOAD, i);
+        mv.visitInsn(IALOAD);
+        mv.visitVarInsn(ILOAD, po);
+        mv.visitInsn(IADD);
+        switch (size) {
+            case 1:
+                mv.visitMethodInsn(INVOKEVIRTUAL, BB, "get", "(I)B", false);
+                mv.visitInsn(I2L);
+                lconst(0xFF);
+                mv.visitInsn(LAND);
+                break;
+            case 2:
+                mv.visitMethodInsn(INVOKEVIRTUAL, BB, "getShort", "(I)S", false);
+                mv.visitInsn(I2L);
+                lconst(0xFFFF);
+                mv.visitInsn(LAND);
+                break;
+            case 4:
+                mv.visitMethodInsn(INVOKEVIRTUAL, BB, "getInt", "(I)I", false);
+                mv.visitInsn(I2L);
+                lconst(0xFFFF_FFFFL);
+                mv.visitInsn(LAND);
+                break;
+            default:
+                mv.visitMethodInsn(INVOKEVIRTUAL, BB, "getLong", "(I)J", false);
+                break;
+        }
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/VarHandle", "acquireFence", "()V", false);
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(slow);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitVarInsn(LLOAD, la);
+        iconst(size);
+        user();
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "rdSlow", "(JIZ)J", false);
+        mv.visitLabel(done);
+    }
+
+    /** Pops a value and a linear address, stores: Cpu.wr's TLB hit inline (with its code-page check), else wrSlow. */
+    private void store(int size) {
+        int v = tmp();
+        mv.visitVarInsn(LSTORE, v);
+        if (compact) {
+            int la = tmp();
+            mv.visitVarInsn(LSTORE, la);
+            mv.visitVarInsn(ALOAD, C);
+            mv.visitVarInsn(LLOAD, la);
+            iconst(size);
             mv.visitVarInsn(LLOAD, v);
             mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "wr", "(JIJ)V", false);
+            return;
         }
+        int la = tmp(), i = tmp(), po = tmp(), buf = tmp();
+        Label slow = new Label(), done = new Label();
+        tlbHit(la, i, po, buf, size, Cpu.TLB_SIZE, slow);
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/invoke/VarHandle", "releaseFence", "()V", false);
+        mv.visitVarInsn(ALOAD, buf);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbOff", "[I");
+        mv.visitVarInsn(ILOAD, i);
+        mv.visitInsn(IALOAD);
+        mv.visitVarInsn(ILOAD, po);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(LLOAD, v);
+        switch (size) {
+            case 1: mv.visitInsn(L2I); mv.visitInsn(I2B); mv.visitMethodInsn(INVOKEVIRTUAL, BB, "put", "(IB)L" + BB + ";", false); break;
+            case 2: mv.visitInsn(L2I); mv.visitInsn(I2S); mv.visitMethodInsn(INVOKEVIRTUAL, BB, "putShort", "(IS)L" + BB + ";", false); break;
+            case 4: mv.visitInsn(L2I); mv.visitMethodInsn(INVOKEVIRTUAL, BB, "putInt", "(II)L" + BB + ";", false); break;
+            default: mv.visitMethodInsn(INVOKEVIRTUAL, BB, "putLong", "(IJ)L" + BB + ";", false); break;
+        }
+        mv.visitInsn(POP);
+        // A store into a page holding decoded code: Cpu.codeHit decides whether it hit code (and ends the block).
+        int pg = tmp();
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbPhys", "[J");
+        mv.visitVarInsn(ILOAD, i);
+        mv.visitInsn(LALOAD);
+        iconst(12);
+        mv.visitInsn(LUSHR);
+        mv.visitVarInsn(LSTORE, pg);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "mem", "Ldev/celadon/emulator/cpu/PhysicalMemory;");
+        mv.visitVarInsn(LLOAD, pg);
+        mv.visitMethodInsn(INVOKEVIRTUAL, "dev/celadon/emulator/cpu/PhysicalMemory", "hasCode", "(J)Z", false);
+        mv.visitJumpInsn(IFEQ, done);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitVarInsn(LLOAD, pg);
+        mv.visitVarInsn(ILOAD, po);
+        mv.visitVarInsn(ILOAD, po);
+        iconst(size);
+        mv.visitInsn(IADD);
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "codeHit", "(JII)V", false);
+        mv.visitJumpInsn(GOTO, done);
+        mv.visitLabel(slow);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitVarInsn(LLOAD, la);
+        iconst(size);
+        mv.visitVarInsn(LLOAD, v);
+        user();
+        mv.visitMethodInsn(INVOKEVIRTUAL, CPU, "wrSlow", "(JIJZ)V", false);
+        mv.visitLabel(done);
+    }
+
+    /**
+     * Pops the linear address into {@code la}; falls through with the TLB entry's buffer in {@code buf} when
+     * the entry of this kind ({@code set}: 0 read, TLB_SIZE write) matches, the access stays in the page and
+     * the page is RAM; else jumps to {@code slow}. The same test as Cpu.rd/wr.
+     */
+    private void tlbHit(int la, int i, int po, int buf, int size, int set, Label slow) {
+        mv.visitVarInsn(LSTORE, la);
+        mv.visitVarInsn(LLOAD, la);
+        iconst(12);
+        mv.visitInsn(LUSHR);
+        mv.visitInsn(L2I);
+        iconst(Cpu.TLB_MASK);
+        mv.visitInsn(IAND);
+        if (set != 0) {
+            iconst(set);
+            mv.visitInsn(IADD);
+        }
+        mv.visitVarInsn(ISTORE, i);
+        mv.visitVarInsn(LLOAD, la);
+        mv.visitInsn(L2I);
+        iconst(0xFFF);
+        mv.visitInsn(IAND);
+        mv.visitVarInsn(ISTORE, po);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbTag", "[J");
+        mv.visitVarInsn(ILOAD, i);
+        mv.visitInsn(LALOAD);
+        mv.visitVarInsn(LLOAD, la);
+        lconst(~0xFFFL);
+        mv.visitInsn(LAND);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbUser", "J");
+        mv.visitInsn(LOR);
+        mv.visitInsn(LCMP);
+        mv.visitJumpInsn(IFNE, slow);
+        mv.visitVarInsn(ILOAD, po);
+        iconst(4096 - size);
+        mv.visitJumpInsn(IF_ICMPGT, slow);
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbBuf", "[L" + BB + ";");
+        mv.visitVarInsn(ILOAD, i);
+        mv.visitInsn(AALOAD);
+        mv.visitInsn(DUP);
+        mv.visitVarInsn(ASTORE, buf);
+        mv.visitJumpInsn(IFNULL, slow);
+    }
+
+    /** Pushes tlbUser != 0 (boolean). */
+    private void user() {
+        mv.visitVarInsn(ALOAD, C);
+        mv.visitFieldInsn(GETFIELD, CPU, "tlbUser", "J");
+        mv.visitInsn(LCONST_0);
+        mv.visitInsn(LCMP);
+        boolJump(IFNE);
     }
 
     /** Pushes the effective address (offset, no segment): Cpu.effective. */

@@ -127,4 +127,9 @@ final class CodeCache {
     int size() {
         return all.size();
     }
+
+    /** Every cached block (a census of what ran: bench and tests). */
+    Iterable<Block> blocks() {
+        return all.values();
+    }
 }

@@ -485,6 +485,11 @@ public final class Cpu {
         }
     }
 
+    /** Whether cross-thread events wait (the translator's loops check this at each block boundary). */
+    boolean eventsPending() {
+        return events != 0;
+    }
+
     /** Set when the translation or mode may have changed: the next block is looked up, not chained. */
     boolean chainBreak = true;
 

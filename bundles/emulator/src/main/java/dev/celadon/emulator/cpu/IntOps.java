@@ -283,7 +283,7 @@ final class IntOps {
         }
     }
 
-    private static long imulTrunc(Cpu c, long a, long b, int size) {
+    static long imulTrunc(Cpu c, long a, long b, int size) {
         a = Flags.sx(a, size);
         b = Flags.sx(b, size);
         long lo = a * b;

@@ -38,7 +38,7 @@ final class TranslationCache {
 
     /** Translates {@code b} (decoded in {@code mode}); null when it cannot be (it then stays interpreted). */
     Translated translate(Block b, int mode) {
-        BlockTranslator t = new BlockTranslator(b.insns, mode);
+        BlockTranslator t = new BlockTranslator(b.insns, mode, b.page, b.gen);
         Translated x;
         try {
             byte[] cls = t.generate();
