@@ -5,5 +5,5 @@
  * through {@link dev.celadon.emulator.cpu.CpuPlatform}. No threads and no OSGi services here: the caller
  * drives each Cpu from one thread of its own.
  */
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.celadon.emulator.cpu;

@@ -3,6 +3,8 @@ package dev.celadon.management.internal;
 import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.guest.linux.kit.GuestKitImage;
 import dev.celadon.guest.micro.MicroGuests;
+import dev.celadon.hypervisor.api.BackendInfo;
+import dev.celadon.hypervisor.api.BackendKind;
 import dev.celadon.loader.ImageFormat;
 import dev.celadon.loader.KernelFile;
 import dev.celadon.loader.LoaderException;
@@ -19,7 +21,22 @@ import java.util.function.Supplier;
  * opened header first and size-capped ({@link KernelFile}); the loader streams them into guest memory, so a
  * kernel is never read whole into the heap.
  */
-record BootImage(String source, KernelFile kernel, KernelFile initrd, String cmdline) {
+record BootImage(String source, KernelFile kernel, KernelFile initrd, String cmdline, boolean kitDefaultCmdline) {
+
+    BootImage(String source, KernelFile kernel, KernelFile initrd, String cmdline) {
+        this(source, kernel, initrd, cmdline, false);
+    }
+
+    /**
+     * The command line for the backend the partition got: the guest kit's default gains what an emulated CPU
+     * needs (GuestKit.emulatedCpuCmdline). A command line the operator gave is used as given.
+     */
+    String cmdlineFor(BackendInfo backend, long tscHz) {
+        if (kitDefaultCmdline && backend.kind() == BackendKind.EMULATOR) {
+            return cmdline + GuestKit.emulatedCpuCmdline(tscHz);
+        }
+        return cmdline;
+    }
 
     static BootImage resolve(VmDefinition d, Supplier<GuestKit> guestKit) {
         String image = d.image();
@@ -31,7 +48,7 @@ record BootImage(String source, KernelFile kernel, KernelFile initrd, String cmd
             GuestKitImage kit = guestKit.get().prepare();
             KernelFile initrd = d.initrd() != null ? initrd(d.initrd()) : initrd(kit.initrd().toString());
             return new BootImage("guest kit Linux " + kit.kernelRelease(), kernel(kit.kernel().toString()),
-                    initrd, d.cmdline() != null ? d.cmdline() : kit.defaultCmdline());
+                    initrd, d.cmdline() != null ? d.cmdline() : kit.defaultCmdline(), d.cmdline() == null);
         }
         String kernelFile = image != null ? image : d.kernel();
         return new BootImage(kernelFile, kernel(kernelFile), initrd(d.initrd()), d.cmdline() == null ? ""

@@ -28,6 +28,9 @@ final class VmRun {
     static final long ACPI_BASE = 0xE0000L;
     static final long ACPI_SIZE = 0x20000L;
 
+    /** The emulator's TSC (its VirtualClock): 1 GHz on every vCPU. */
+    static final long EMULATOR_TSC_HZ = 1_000_000_000L;
+
     private final Partition partition;
     private final Uart16550 uart;
     private final Map<String, String> facts = new LinkedHashMap<>();
@@ -49,13 +52,14 @@ final class VmRun {
             p.memory().write(acpi.baseAddress(), acpi.bytes());
             uart = Uart16550.attach(p, Uart16550.COM1_BASE, p.interrupts().line(Uart16550.COM1_IRQ), console);
             SleepControl.attach(p); // the guest's ACPI poweroff; registrations end with the partition
+            String cmdline = image.cmdlineFor(p.backend(), EMULATOR_TSC_HZ);
             LoadedImage loaded = loader.load(p.memory(), new BootRequest(image.kernel(), image.initrd(),
-                    image.cmdline(), acpi.rsdpAddress(), new MemoryRegion(ACPI_BASE, ACPI_SIZE)));
+                    cmdline, acpi.rsdpAddress(), new MemoryRegion(ACPI_BASE, ACPI_SIZE)));
             VmRun run = new VmRun(p, uart);
             run.facts.put("boot", image.source() + " (" + loaded.format() + ")");
             run.facts.put("loader", loaded.summary());
-            if (!image.cmdline().isEmpty()) {
-                run.facts.put("cmdline", image.cmdline());
+            if (!cmdline.isEmpty()) {
+                run.facts.put("cmdline", cmdline);
             }
             run.facts.putAll(p.backend().asMap());
             console.connect(uart);

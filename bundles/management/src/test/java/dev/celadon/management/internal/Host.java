@@ -55,15 +55,6 @@ final class Host {
         }
     }
 
-    /** Debian's kernel is not yet booted on the emulator (issue 6: time sources, the boot itself): KVM only for now. */
-    static void requireKvmForLinux() {
-        if (!Files.exists(KVM)) {
-            String why = "skipped: Debian's kernel runs on KVM only until it boots on the emulator (issue 6); no /dev/kvm here";
-            System.out.println(why);
-            Assumptions.assumeTrue(false, why);
-        }
-    }
-
     static VmManagerImpl manager(Path dir) {
         return manager(dir, partitions());
     }

@@ -36,6 +36,21 @@ public final class GuestKit {
     public static final String DEFAULT_CMDLINE = "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 noxsave "
             + "nofsgsbase nopku nopcid noinvpcid clearcpuid=cx16,smap,smep";
 
+    /**
+     * Appended to {@link #DEFAULT_CMDLINE} when the CPU is Celadon's emulator (measured on it, issue 6):
+     * mitigations=off (nothing speculates in an interpreter; the retpoline/IBRS/verw paths only cost time),
+     * init_on_alloc=0 (Debian turns page zeroing on allocation on: seconds of interpreted stores at boot),
+     * nokaslr (no RDRAND: the kernel's entropy for KASLR is weak anyway, and fixed addresses make logs and
+     * profiles comparable run to run), cryptomgr.notests (the crypto self-tests are seconds of interpreted
+     * work that test the kernel, not us), and the TSC frequency: the emulator has no PIT or HPET to calibrate
+     * against, and without a frequency source Linux 6.1 hangs in TSC calibration
+     * (../shared/reference/x86-emulation.md §5); the Hyper-V frequency MSRs take over where the timing
+     * enlightenment is licensed.
+     */
+    public static String emulatedCpuCmdline(long tscHz) {
+        return " mitigations=off init_on_alloc=0 nokaslr cryptomgr.notests tsc_early_khz=" + tscHz / 1000;
+    }
+
     static final String MANIFEST = "kit.properties";
     private final Path cacheRoot;
 
@@ -113,6 +128,7 @@ public final class GuestKit {
             Properties p = new Properties();
             p.setProperty("release", release);
             p.setProperty("cmdline", DEFAULT_CMDLINE);
+            p.setProperty("initramfs", InitramfsBuilder.layoutStamp());
             p.setProperty("modules", String.join(",", modules.loadOrder()));
             try (var out = Files.newOutputStream(dir.resolve(MANIFEST + ".tmp"))) {
                 p.store(out, "Celadon guest kit: complete");
@@ -163,6 +179,9 @@ public final class GuestKit {
             p.load(in);
         } catch (IOException e) {
             return Optional.empty();
+        }
+        if (!InitramfsBuilder.layoutStamp().equals(p.getProperty("initramfs"))) {
+            return Optional.empty(); // built by an older kit: prepare() builds it again (downloads are cached)
         }
         return Optional.of(new GuestKitImage(p.getProperty("release"), dir.resolve("vmlinuz"),
                 dir.resolve("initramfs.cpio.gz"), DEFAULT_CMDLINE, // the current default, not the one cached

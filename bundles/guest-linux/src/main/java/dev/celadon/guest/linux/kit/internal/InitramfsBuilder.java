@@ -20,8 +20,14 @@ public final class InitramfsBuilder {
 
     /** The line tests and operators wait for; it carries what the guest sees. */
     public static final String READY_LINE = "CELADON-GUEST-READY cpus=$cpus mem_kb=$mem";
+    /**
+     * Busybox applets linked in /bin: the init script's, an operator's everyday ones, and what the tests use to
+     * check a guest from outside (awk, sha256sum/md5sum, dd, taskset for SMP stress, sync before poweroff).
+     */
     static final List<String> APPLETS = List.of("sh", "mount", "insmod", "cat", "echo", "grep", "sed", "ls",
-            "dmesg", "cttyhack", "setsid", "poweroff", "reboot", "uname", "ps", "wc");
+            "dmesg", "cttyhack", "setsid", "poweroff", "reboot", "halt", "uname", "ps", "wc", "awk", "sha256sum",
+            "md5sum", "dd", "head", "tail", "taskset", "seq", "sleep", "sync", "rm", "kill", "nproc", "uptime",
+            "free", "top", "mkdir", "cp", "mv", "od", "hexdump", "cmp", "lsmod", "date", "true", "false", "env");
 
     private final String release;
     private final Path busybox;
@@ -49,8 +55,25 @@ public final class InitramfsBuilder {
         s.append("cpus=$(grep -c ^processor /proc/cpuinfo)\n");
         s.append("mem=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)\n");
         s.append("echo \"").append(READY_LINE).append("\" > /dev/console\n");
-        s.append("exec setsid cttyhack sh\n");
+        // PID 1 stays this script so that busybox's poweroff/reboot/halt (signals to PID 1: USR2, TERM, USR1)
+        // end the guest through the kernel (ACPI S5 for poweroff). The console shell runs as its child, started
+        // again if it exits; `wait` is where a trapped signal gets in.
+        s.append("trap 'sync; poweroff -f' USR2\n");
+        s.append("trap 'sync; reboot -f' TERM\n");
+        s.append("trap 'sync; halt -f' USR1\n");
+        s.append("while :; do setsid cttyhack sh & wait $!; done\n");
         return s.toString();
+    }
+
+    /** Bump when initScript() changes shape: with the applets it makes {@link #layoutStamp()}. */
+    static final int SCRIPT_VERSION = 4;
+
+    /**
+     * What identifies this initramfs's layout (the init script's version and the applets): the guest kit rebuilds
+     * a cached initramfs whose stamp differs, so a changed script or applet list never meets an old cache.
+     */
+    public static String layoutStamp() {
+        return SCRIPT_VERSION + ":" + Integer.toHexString(String.join(",", APPLETS).hashCode());
     }
 
     public void write(Path target) throws IOException {
