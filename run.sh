@@ -23,7 +23,7 @@ if [ "${1:-}" = "--rebuild" ] || [ ! -x "$ASSEMBLY/bin/karaf" ] || stale; then
   fi
 fi
 # celadon.demo makes the management bundle create (if absent) and start the VM "demo" on the "auto" backend:
-# Debian's cloud kernel where KVM is hardware-assisted, the demo micro-guest otherwise (the emulator without KVM).
+# Debian's cloud kernel on hardware KVM and on the emulator (no /dev/kvm); the micro-guest under software-nested KVM.
 export EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS:-} -Dceladon.demo=true"
 echo "Starting Celadon. Try: vm:list, vm:info demo, vm:log demo, vm:console demo (Ctrl-] detaches). logout or Ctrl-D quits."
 exec "$ASSEMBLY/bin/karaf"

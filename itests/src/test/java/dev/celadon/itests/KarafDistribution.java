@@ -26,6 +26,7 @@ final class KarafDistribution implements AutoCloseable {
     private final Path key;
     private final int sshPort;
     private Process lastStart;
+    private String javaOptions = "";
 
     private KarafDistribution(Path home, Path key, int sshPort) {
         this.home = home;
@@ -64,11 +65,21 @@ final class KarafDistribution implements AutoCloseable {
         return sshPort;
     }
 
+    /** JVM options for the next {@link #start()}, through EXTRA_JAVA_OPTS as ./run.sh passes them. */
+    KarafDistribution javaOptions(String options) {
+        this.javaOptions = options;
+        return this;
+    }
+
     /** Starts it in its own session (bin/start would otherwise die with the test's process group). */
     void start() throws Exception {
-        lastStart = new ProcessBuilder("setsid", home.resolve("bin/start").toString())
+        ProcessBuilder pb = new ProcessBuilder("setsid", home.resolve("bin/start").toString())
                 .directory(home.toFile()).redirectErrorStream(true)
-                .redirectOutput(home.resolve("start.out").toFile()).start();
+                .redirectOutput(home.resolve("start.out").toFile());
+        if (!javaOptions.isEmpty()) {
+            pb.environment().merge("EXTRA_JAVA_OPTS", javaOptions, (a, b) -> a + " " + b);
+        }
+        lastStart = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         String last = "";
         while (System.nanoTime() < deadline) {

@@ -102,10 +102,13 @@ public final class VmManagerImpl implements VmManager {
         try {
             if (!vms.containsKey("demo")) {
                 BackendInfo backend = partitions.resolveBackend(PartitionConfig.AUTO);
-                boolean hardware = backend.kind() == BackendKind.HARDWARE_KVM;
-                VmDefinition d = hardware
-                        ? new VmDefinition("demo", 2, 1024, VmDefinition.IMAGE_LINUX, null, null, null)
-                        : new VmDefinition("demo", 2, 256, VmDefinition.IMAGE_DEMO, null, null, null);
+                // Debian's cloud kernel wherever it boots: hardware KVM, and the emulator (no /dev/kvm). Under
+                // software-nested KVM (kvm_pvm) it gets no further than early boot, so the micro-guest there.
+                VmDefinition d = switch (backend.kind()) {
+                    case HARDWARE_KVM -> new VmDefinition("demo", 2, 1024, VmDefinition.IMAGE_LINUX, null, null, null);
+                    case EMULATOR -> new VmDefinition("demo", 2, 512, VmDefinition.IMAGE_LINUX, null, null, null);
+                    default -> new VmDefinition("demo", 2, 256, VmDefinition.IMAGE_DEMO, null, null, null);
+                };
                 create(d);
             }
             VmInfo info = start("demo");
