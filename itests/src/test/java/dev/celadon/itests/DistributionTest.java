@@ -26,7 +26,8 @@ class DistributionTest {
             "dev.celadon.licensing", "dev.celadon.vhd", "dev.celadon.vmbus.api",
             "dev.celadon.vmbus.ring", "dev.celadon.vmbus.server", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
             "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell", "dev.celadon.shell.storage",
-            "dev.celadon.shell.hv");
+            "dev.celadon.shell.hv", "dev.celadon.enlightenment.timing", "dev.celadon.enlightenment.stimer",
+            "dev.celadon.enlightenment.crash");
 
     @BeforeAll
     static void start() throws Exception {
@@ -110,6 +111,64 @@ class DistributionTest {
         assertTrue(qemu.contains("64 MiB") || qemu.contains("67108864"), qemu);
     }
 
+    /** The line of hv:enlightenments for {@code feature} (columns: feature, provider, licence, active). */
+    static String enlightenment(String table, String feature) {
+        return table.lines().filter(l -> l.startsWith(feature + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("hv:enlightenments has no " + feature + " line:\n" + table));
+    }
+
+    static boolean active(String table, String feature) {
+        return enlightenment(table, feature).matches(feature + "\\s+\\S+\\s+\\S+\\s+yes");
+    }
+
+    /**
+     * The three enlightenment bundles run under the build's licences; removing one licence at runtime makes its
+     * enlightenment inactive (and new partitions go without it) while the others stay, and installing the same
+     * file again brings it back. Runs in the one Karaf the class starts.
+     */
+    @Test
+    @Order(2)
+    void enlightenmentsFollowTheirLicencesAtRuntime() throws Exception {
+        String table = karaf.execute("hv:enlightenments");
+        assertTrue(table.lines().findFirst().orElse("").matches("FEATURE\\s+PROVIDER\\s+LICENCE\\s+ACTIVE"), table);
+        for (String f : List.of("timing", "stimer", "crash")) {
+            String line = enlightenment(table, "hv-" + f);
+            assertTrue(line.matches("hv-" + f + "\\s+dev\\.celadon\\.enlightenment\\." + f
+                    + "/0\\.1\\.0\\.\\S+\\s+celadon-dev-hv-" + f + "\\s+yes"), line + "\n" + table);
+        }
+        // Licensed, but no bundle of the distribution provides it: known, and not active.
+        assertTrue(enlightenment(table, "hv-synic").matches("hv-synic\\s+.*not installed.*\\s+celadon-dev-hv-synic\\s+no: .*"),
+                table);
+
+        Path copy = Files.createTempDirectory("celadon-itest").resolve("stimer.licence");
+        Files.copy(karaf.home().resolve("data/celadon/licences/celadon-dev-hv-stimer.licence"), copy);
+        String removed = karaf.execute("license:remove celadon-dev-hv-stimer");
+        assertTrue(removed.contains("Removed licence celadon-dev-hv-stimer"), removed);
+        String without = karaf.awaitOutput("hv:enlightenments hv-stimer", " no: ", 30);
+        assertTrue(enlightenment(without, "hv-stimer").matches("hv-stimer\\s+dev\\.celadon\\.enlightenment\\.stimer/\\S+"
+                + "\\s+none\\s+no: waiting for a licence grant"), without);
+        table = karaf.execute("hv:enlightenments");
+        assertFalse(active(table, "hv-stimer"), table);
+        assertTrue(active(table, "hv-timing") && active(table, "hv-crash"), table);
+
+        // A partition created now goes without the timers (running ones would keep their view).
+        karaf.execute("vm:create nostimer --cpus 1 --memory 64 --image demo --backend emulator");
+        String started = karaf.execute("vm:start nostimer");
+        assertTrue(started.contains("running"), started + karaf.log());
+        String partition = karaf.execute("hv:partition nostimer");
+        String got = partition.lines().filter(l -> l.startsWith("Enlightenments")).findFirst().orElse("");
+        assertTrue(got.contains("hv-timing") && got.contains("hv-crash") && !got.contains("hv-stimer"), partition);
+        karaf.execute("vm:stop nostimer");
+        karaf.execute("vm:delete nostimer");
+
+        String installed = karaf.execute("license:install " + copy);
+        assertTrue(installed.contains("Installed celadon-dev-hv-stimer (valid)"), installed);
+        table = karaf.awaitOutput("hv:enlightenments", "celadon-dev-hv-stimer", 30);
+        assertTrue(active(table, "hv-stimer") && active(table, "hv-timing") && active(table, "hv-crash"), table);
+        assertTrue(karaf.execute("license:list").lines().anyMatch(l -> l.startsWith("celadon-dev-hv-stimer ")
+                && l.contains(" valid ")));
+    }
+
     @Test
     @Order(2)
     void sshListensOnLoopbackOnly() throws Exception {
@@ -166,6 +225,12 @@ class DistributionTest {
             assertTrue(info.contains("software-nested") || info.contains("hardware-assisted"), info);
         }
         assertTrue(karaf.execute("vm:list").lines().anyMatch(l -> l.contains(t1) && l.contains(backend)));
+        if (backend.equals("emulator")) {
+            // Created with every enlightenment the distribution licenses; hv:partition lists what it got.
+            String hv = karaf.execute("hv:partition " + t1);
+            String got = hv.lines().filter(l -> l.startsWith("Enlightenments")).findFirst().orElse("");
+            assertTrue(got.contains("hv-timing") && got.contains("hv-stimer") && got.contains("hv-crash"), hv);
+        }
         String twice = karaf.execute("vm:start " + t1);
         assertTrue(twice.contains("already running"), twice);
 

@@ -15,7 +15,7 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-@Command(scope = "hv", name = "partition", description = "Shows a live partition's Hyper-V state: guest OS id, hypercall page, hypercalls per processor.")
+@Command(scope = "hv", name = "partition", description = "Shows a live partition's Hyper-V state: guest OS id, enlightenments, hypercall page, hypercalls per processor.")
 @Service
 public class PartitionCommand extends HvAction {
 
@@ -56,6 +56,9 @@ public class PartitionCommand extends HvAction {
         // Raw value and decoding both: the raw value is what a TLFS reader or a guest's source compares with.
         row(out, "Guest OS id", os.identified() ? String.format("0x%016x", os.raw()) + " " + os.describe()
                 : "none (the guest has not written HV_X64_MSR_GUEST_OS_ID)");
+        // Fixed when the partition was created (what was registered then, in attach order); hv:enlightenments
+        // shows what a partition created now would get.
+        row(out, "Enlightenments", hv.enlightenments().isEmpty() ? "none" : String.join(", ", hv.enlightenments()));
         long page = hv.hypercallPage();
         row(out, "Hypercall page", page < 0 ? "not enabled" : String.format("0x%x", page));
         long total = 0;

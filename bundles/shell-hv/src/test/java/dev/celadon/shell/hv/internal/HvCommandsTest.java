@@ -156,7 +156,8 @@ class HvCommandsTest {
     void partitionShowsDecodedGuestOsIdAndHypercalls() {
         // What Linux 6.1.0 writes: open-source bit, OS type 1 (Linux), LINUX_VERSION_CODE 0x060100 in bits 47:16.
         long linux = 0x8100_0000_0000_0000L | (0x060100L << 16);
-        FixedHv hv = new FixedHv(new GuestOsId(linux), 0x7ff000L, new long[]{5, 12});
+        FixedHv hv = new FixedHv(new GuestOsId(linux), 0x7ff000L, new long[]{5, 12},
+                List.of("hv-timing", "hv-stimer", "hv-crash"));
         Partition demo = partition("demo", 2);
         PartitionCommand c = command(List.of(partition("other", 1), demo), p -> p == demo ? hv : null);
         c.name = "demo";
@@ -167,13 +168,16 @@ class HvCommandsTest {
         assertTrue(text.matches("(?s).*Hypercalls vp0\\s+5\n.*Hypercalls vp1\\s+12\n.*"), text);
         assertTrue(text.matches("(?s).*Hypercalls\\s+17 .*"), text);
         assertTrue(text.matches("(?s).*Backend\\s+emulator\n.*"), text);
+        // What the core attached when the partition was created, in attach order.
+        assertTrue(text.matches("(?s).*Enlightenments\\s+hv-timing, hv-stimer, hv-crash\n.*"), text);
 
         bytes.reset();
-        PartitionCommand fresh = command(List.of(demo), p -> new FixedHv(GuestOsId.NONE, -1, new long[2]));
+        PartitionCommand fresh = command(List.of(demo), p -> new FixedHv(GuestOsId.NONE, -1, new long[2], List.of()));
         fresh.name = "demo";
         fresh.run(out);
         assertTrue(output().contains("none (the guest has not written HV_X64_MSR_GUEST_OS_ID)"), output());
         assertTrue(output().matches("(?s).*Hypercall page\\s+not enabled\n.*"), output());
+        assertTrue(output().matches("(?s).*Enlightenments\\s+none\n.*"), output());
 
         PartitionCommand missing = command(List.of(demo), p -> hv);
         missing.name = "web";
@@ -216,7 +220,8 @@ class HvCommandsTest {
                 });
     }
 
-    private record FixedHv(GuestOsId guestOsId, long hypercallPage, long[] counts) implements HvPartition {
+    private record FixedHv(GuestOsId guestOsId, long hypercallPage, long[] counts, List<String> enlightenments)
+            implements HvPartition {
         @Override
         public long hypercallCount(int vpIndex) {
             return counts[vpIndex];

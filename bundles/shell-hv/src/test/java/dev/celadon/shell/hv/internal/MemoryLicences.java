@@ -45,18 +45,25 @@ final class MemoryLicences implements LicenceService {
         if (state != LicenceState.VALID && state != LicenceState.NOT_YET_VALID) {
             throw new LicenceException(state, state.name().toLowerCase().replace('_', ' ') + ": refused");
         }
+        return put(words[0], state, java.util.Arrays.copyOfRange(words, 2, words.length));
+    }
+
+    /**
+     * A verified licence in {@code state} (as a file dropped in by hand would be listed, whatever its state),
+     * granting each feature {@code hv-x} to {@code dev.celadon.enlightenment.x} in [1.0,2).
+     */
+    LicenceStatus put(String id, LicenceState state, String... features) {
         List<Grant> grants = new ArrayList<>();
-        for (int i = 2; i < words.length; i++) {
-            grants.add(new Grant(words[i], "dev.celadon.enlightenment." + words[i].replace("hv-", ""),
-                    Optional.of("[1.0,2)")));
+        for (String f : features) {
+            grants.add(new Grant(f, "dev.celadon.enlightenment." + f.replace("hv-", ""), Optional.of("[1.0,2)")));
         }
         Instant notAfter = Instant.parse("2027-12-02T05:37:55Z");
-        Licence l = new Licence(words[0], "8f5c2a5772c70e9c71727edfe9039a7f", "ACME Corp",
+        Licence l = new Licence(id, "8f5c2a5772c70e9c71727edfe9039a7f", "ACME Corp",
                 Instant.parse("2026-12-01T05:37:55Z"), notAfter, Optional.empty(), grants);
-        LicenceStatus s = new LicenceStatus(words[0], Path.of("/licences/" + words[0] + ".licence"), state,
-                state == LicenceState.VALID ? "valid until " + notAfter : "not yet valid: it holds from "
-                        + l.notBefore(), Optional.of(l));
-        installed.put(words[0], s);
+        LicenceStatus s = new LicenceStatus(id, Path.of("/licences/" + id + ".licence"), state,
+                state == LicenceState.VALID ? "valid until " + notAfter : state.name().toLowerCase().replace('_', ' '),
+                Optional.of(l));
+        installed.put(id, s);
         return s;
     }
 
