@@ -176,6 +176,10 @@ class EnlightenmentsCommandTest {
         t = table(command());
         assertEquals(CRASH + "/1.0.0 | expired old-crash | no: failed to activate: java.lang.IllegalStateException: "
                 + "no TSC", t.get("hv-crash"));
+
+        // A valid licence wins over the expired one listed before it.
+        licences.put("z-crash", LicenceState.VALID, "hv-crash");
+        assertTrue(table(command()).get("hv-crash").startsWith(CRASH + "/1.0.0 | z-crash | no: failed"), output());
     }
 
     @Test
