@@ -20,9 +20,14 @@ public enum Tier {
     /** Runs of a block before it is translated, unless {@link #THRESHOLD_PROPERTY} says otherwise. */
     public static final int DEFAULT_THRESHOLD = 64;
 
-    /** The tier named by {@link #PROPERTY}, or {@link #TRANSLATOR} when it is not set. */
+    /**
+     * The tier named by {@link #PROPERTY}, or {@link #INTERPRETER} when it is not set: measured on Debian's
+     * kernel, the translator makes the boot slower (bench/results.md, "boot": boot code runs a block a few hundred
+     * times, too few to repay generating, loading and JIT-compiling a class for it), while CPU-bound loops run
+     * about 4x faster with it (bench/results.md, "cpu"). Choose it for long-running, loop-heavy guests.
+     */
     public static Tier fromSystemProperty() {
-        String v = System.getProperty(PROPERTY, "translator").trim().toLowerCase(Locale.ROOT);
+        String v = System.getProperty(PROPERTY, "interpreter").trim().toLowerCase(Locale.ROOT);
         switch (v) {
             case "interpreter": return INTERPRETER;
             case "translator": return TRANSLATOR;

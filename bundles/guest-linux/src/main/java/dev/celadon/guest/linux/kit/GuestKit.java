@@ -205,6 +205,7 @@ public final class GuestKit {
             System.out.println("kernel  " + kit.kernel());
             System.out.println("initrd  " + kit.initrd());
             System.out.println("cmdline " + kit.defaultCmdline());
+            System.out.println("emulated-cpu-cmdline" + emulatedCpuCmdline(1_000_000_000L));
             System.out.println("modules " + String.join(" ", kit.modules()));
         } catch (GuestKitException e) {
             System.err.println("guest kit: " + e.getMessage());
