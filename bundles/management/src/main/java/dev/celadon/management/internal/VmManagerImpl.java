@@ -8,6 +8,7 @@ import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.hypervisor.api.PartitionState;
+import dev.celadon.hypervisor.api.hyperv.HyperV;
 import dev.celadon.loader.GuestLoader;
 import dev.celadon.management.VmConsole;
 import dev.celadon.management.VmDefinition;
@@ -62,6 +63,7 @@ public final class VmManagerImpl implements VmManager {
     }
 
     private final PartitionManager partitions;
+    private final HyperV hyperV;
     private final GuestLoader loader;
     private final DefinitionStore store;
     private final Supplier<GuestKit> guestKit;
@@ -69,8 +71,9 @@ public final class VmManagerImpl implements VmManager {
     private final Map<String, String> loadProblems;
 
     @Activate
-    public VmManagerImpl(@Reference PartitionManager partitions, @Reference GuestLoader loader) {
-        this(partitions, loader, defaultDirectory(), GuestKit::new);
+    public VmManagerImpl(@Reference PartitionManager partitions, @Reference HyperV hyperV,
+                         @Reference GuestLoader loader) {
+        this(partitions, hyperV, loader, defaultDirectory(), GuestKit::new);
         if (Boolean.getBoolean(DEMO_PROPERTY)) {
             Thread t = new Thread(this::startDemo, "celadon-demo-autostart");
             t.setDaemon(true);
@@ -78,9 +81,14 @@ public final class VmManagerImpl implements VmManager {
         }
     }
 
-    /** For embedding and tests: definitions in {@code directory}. */
-    public VmManagerImpl(PartitionManager partitions, GuestLoader loader, Path directory, Supplier<GuestKit> guestKit) {
+    /**
+     * For embedding and tests: definitions in {@code directory}. {@code hyperV} finds each partition's Hyper-V
+     * layer for its VMBus server; null runs VMs without VMBus.
+     */
+    public VmManagerImpl(PartitionManager partitions, HyperV hyperV, GuestLoader loader, Path directory,
+                         Supplier<GuestKit> guestKit) {
         this.partitions = partitions;
+        this.hyperV = hyperV;
         this.loader = loader;
         this.store = new DefinitionStore(directory);
         this.guestKit = guestKit;
@@ -236,7 +244,7 @@ public final class VmManagerImpl implements VmManager {
         }
         try {
             BootImage image = BootImage.resolve(d, guestKit);
-            VmRun run = VmRun.launch(partitions, loader, d, image, vm.console, (p, s) -> partitionEnded(vm, p, s));
+            VmRun run = VmRun.launch(partitions, hyperV, loader, d, image, vm.console, (p, s) -> partitionEnded(vm, p, s));
             boolean cancelled;
             synchronized (vm) {
                 cancelled = vm.cancelRequested;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
+import dev.celadon.hypervisor.core.internal.hyperv.HyperVService;
 import dev.celadon.emulator.internal.EmulatorBackend;
 import dev.celadon.kvm.internal.KvmBackend;
 import dev.celadon.loader.internal.KernelLoader;
@@ -66,7 +67,7 @@ final class Host {
     }
 
     static VmManagerImpl manager(Path dir, PartitionManagerImpl partitions) {
-        return new VmManagerImpl(partitions, new KernelLoader(), dir, GuestKit::new);
+        return new VmManagerImpl(partitions, new HyperVService(), new KernelLoader(), dir, GuestKit::new);
     }
 
     /** Where the host maps a partition's guest RAM: the address behind a direct view of guest-physical 0. */

@@ -12,6 +12,7 @@ import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
+import dev.celadon.hypervisor.core.internal.hyperv.HyperVService;
 import dev.celadon.loader.internal.KernelLoader;
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmException;
@@ -92,7 +93,7 @@ class LifecycleRaceTest {
         Host.requireBackend(backend);
         PartitionManagerImpl real = Host.partitions();
         SlowCreate slow = new SlowCreate(real);
-        manager = new VmManagerImpl(slow, new KernelLoader(), dir, GuestKit::new);
+        manager = new VmManagerImpl(slow, new HyperVService(), new KernelLoader(), dir, GuestKit::new);
         manager.create(new VmDefinition("racer", 2, 64, "demo", null, null, null, backend));
         CompletableFuture<Void> start = CompletableFuture.runAsync(() -> manager.start("racer"));
         assertTrue(slow.created.await(30, TimeUnit.SECONDS), "the start made its partition");

@@ -101,6 +101,26 @@ class AcpiTablesTest {
     }
 
     @Test
+    void theVmbusDeviceIsWhatHvVmbusProbes() throws Exception {
+        for (VmbusAcpiDevice vmbus : new VmbusAcpiDevice[] {VmbusAcpiDevice.standard(), new VmbusAcpiDevice(7)}) {
+            AcpiImage img = AcpiTables.build(AcpiConfig.of(2, SerialPortDevice.com1(), vmbus), BASE);
+            int off = tables(img).get("DSDT");
+            int len = ByteBuffer.wrap(img.bytes()).order(ByteOrder.LITTLE_ENDIAN).getInt(off + 4);
+            String dsdt = disassemble("dsdt", Arrays.copyOfRange(img.bytes(), off, off + len));
+            assertContains(dsdt, "Scope (\\_SB){Device (COM1)");
+            assertContains(dsdt, "Device (VMBS){Name (_HID, \"VMBus\")Name (_UID, Zero)Name (_DDN, \"VMBUS\")"
+                    + "Name (_STA, 0x0F)Name (_CRS, ");
+            if (vmbus.isaIrq() >= 0) {
+                assertContains(dsdt, "IRQNoFlags (){7}");
+            } else {
+                // iasl shows an empty template as the bytes it is: the end tag alone
+                assertContains(dsdt, "Device (VMBS){Name (_HID, \"VMBus\")Name (_UID, Zero)Name (_DDN, \"VMBUS\")"
+                        + "Name (_STA, 0x0F)Name (_CRS, Buffer (0x02){0x79, 0x00})}");
+            }
+        }
+    }
+
+    @Test
     void eisaIdEncoding() {
         assertEquals(0x0105D041L, Aml.eisaId("PNP0501"));
     }
