@@ -106,12 +106,15 @@ public final class LinuxBootRun {
             double seconds = ((seen ? console.seenAt : System.nanoTime()) - started) / 1e9;
             // How busy the boot was: guest instructions retired and the JVM's CPU time (all threads, JIT and GC
             // included) by the time the marker was seen; a boot far below one CPU-second per second waits.
-            String retired = p.backendInfo().getOrDefault("instructions-retired", "?");
+            java.util.Map<String, String> facts = p.backendInfo();
+            String retired = facts.getOrDefault("instructions-retired", "?");
             double cpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                     .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
             System.out.printf("linux-boot-run: end=%s seconds=%.3f retired=%s jvm_cpu_s=%.1f format=%s line=%s%s%n",
                     end, seconds, retired, cpu, image.format(), console.markerLine == null ? "" : console.markerLine,
                     end.equals("failed") ? " reason=" + p.failureReason().orElse("?") : "");
+            System.out.println("linux-boot-run: tier=" + facts.getOrDefault("tier", "?") + " "
+                    + facts.getOrDefault("translations-vcpu0", ""));
         } finally {
             p.stop();
             p.awaitTermination(java.time.Duration.ofSeconds(30));

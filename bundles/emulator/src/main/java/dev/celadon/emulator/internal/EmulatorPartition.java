@@ -233,6 +233,11 @@ final class EmulatorPartition implements BackendPartition, InterruptController {
         }
         m.put("instructions-retired", Long.toString(retired));
         m.put("unimplemented-opcodes", Long.toString(undefined));
+        m.put("tier", vps.isEmpty() ? "?" : vps.get(0).cpu().tier().name().toLowerCase(java.util.Locale.ROOT));
+        String translations = vps.isEmpty() ? "" : vps.get(0).cpu().translationStatistics();
+        if (!translations.isEmpty()) {
+            m.put("translations-vcpu0", translations); // vm:info: what the second tier did on the boot processor
+        }
         return m;
     }
 
