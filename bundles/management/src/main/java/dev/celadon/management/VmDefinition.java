@@ -1,6 +1,8 @@
 package dev.celadon.management;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -13,10 +15,65 @@ import java.util.regex.Pattern;
  * @param cmdline kernel command line, optional (the linux image has a default)
  * @param backend the backend to run on ({@code kvm}, {@code emulator}, ...); null or {@code auto}: KVM where it is
  *                usable, the emulator otherwise
+ * @param disks   disk images the guest sees, in order (each a VMBus storage controller with the disk as LUN 0);
+ *                never null (absent in JSON: none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmDefinition(String name, int cpus, long memoryMib, String image, String kernel, String initrd,
-                           String cmdline, String backend) {
+                           String cmdline, String backend,
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Disk> disks) {
+
+    /** Disks one VM may have. */
+    public static final int MAX_DISKS = 64;
+
+    /**
+     * A disk image of a VM.
+     *
+     * @param path     absolute, normalised path of a VHD (fixed, dynamic, differencing) or raw image
+     * @param readOnly whether the guest may only read it
+     */
+    public record Disk(String path, boolean readOnly) {
+        /** {@code FILE} or {@code FILE:ro} (read-only) / {@code FILE:rw}, as vm:create --disk takes it. */
+        public static Disk parse(String spec) {
+            if (spec == null || spec.isBlank()) {
+                throw new VmException("empty --disk: give FILE or FILE:ro");
+            }
+            if (spec.endsWith(":ro")) {
+                return new Disk(spec.substring(0, spec.length() - 3), true);
+            }
+            if (spec.endsWith(":rw")) {
+                return new Disk(spec.substring(0, spec.length() - 3), false);
+            }
+            return new Disk(spec, false);
+        }
+
+        @Override
+        public String toString() {
+            return path + (readOnly ? " (read-only)" : "");
+        }
+    }
+
+    public VmDefinition {
+        disks = disks == null ? List.of() : List.copyOf(disks);
+    }
+
+    /** A definition without disks. */
+    public VmDefinition(String name, int cpus, long memoryMib, String image, String kernel, String initrd,
+                        String cmdline, String backend) {
+        this(name, cpus, memoryMib, image, kernel, initrd, cmdline, backend, List.of());
+    }
+
+    /** This definition with {@code disks} instead of its own. */
+    public VmDefinition withDisks(List<Disk> disks) {
+        return new VmDefinition(name, cpus, memoryMib, image, kernel, initrd, cmdline, backend, disks);
+    }
+
+    /** This definition with {@code disk} added last. */
+    public VmDefinition withDisk(Disk disk) {
+        List<Disk> l = new ArrayList<>(disks);
+        l.add(disk);
+        return withDisks(l);
+    }
 
     public static final String BACKEND_AUTO = "auto";
     /** vCPUs beyond this are refused before any backend is asked (8-bit APIC IDs). */
@@ -59,6 +116,14 @@ public record VmDefinition(String name, int cpus, long memoryMib, String image, 
         if ((image == null) == (kernel == null)) {
             throw new VmException(image == null ? "give an image (--image demo|linux|FILE) or a kernel (--kernel FILE)"
                     : "give either --image or --kernel, not both");
+        }
+        if (disks.size() > MAX_DISKS) {
+            throw new VmException(disks.size() + " disks given; a VM has at most " + MAX_DISKS);
+        }
+        for (Disk d : disks) {
+            if (d == null || d.path() == null || d.path().isBlank()) {
+                throw new VmException("a disk without a file name");
+            }
         }
     }
 

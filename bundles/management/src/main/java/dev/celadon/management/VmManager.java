@@ -2,8 +2,10 @@ package dev.celadon.management;
 
 import java.util.List;
 import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** The management service: define, run and inspect VMs. Every method throws {@link VmException} with a reason. */
+@ProviderType
 public interface VmManager {
 
     /** Validates and stores a new definition; the VM is not started. */
@@ -21,6 +23,18 @@ public interface VmManager {
 
     /** Removes the definition; a running VM is refused unless {@code force}, which stops it first. */
     void delete(String name, boolean force);
+
+    /**
+     * Adds a disk to a stopped VM's definition (checked as at create: the file exists, is readable, writable unless
+     * read-only, not already a disk of this VM, and a disk provider can open it). A running VM is refused: stop it.
+     */
+    VmInfo attachDisk(String name, VmDefinition.Disk disk);
+
+    /**
+     * Removes a disk from a stopped VM's definition; {@code disk} is its file (as given or as shown by vm:info) or
+     * its index (0, 1, ...). A running VM is refused: stop it.
+     */
+    VmInfo detachDisk(String name, String disk);
 
     /** The console of a VM that is running or has run since Celadon started. */
     VmConsole console(String name);

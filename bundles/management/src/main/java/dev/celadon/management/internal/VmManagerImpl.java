@@ -16,6 +16,9 @@ import dev.celadon.management.VmException;
 import dev.celadon.management.VmInfo;
 import dev.celadon.management.VmManager;
 import dev.celadon.management.VmState;
+import dev.celadon.vmbus.server.provider.DeviceRequest;
+import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,12 +26,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +77,8 @@ public final class VmManagerImpl implements VmManager {
     private final Supplier<GuestKit> guestKit;
     private final Map<String, Vm> vms = new ConcurrentSkipListMap<>();
     private final Map<String, String> loadProblems;
+    /** VMBus device providers (storvsp for disks, ...), as DS binds them. */
+    private final List<VmbusDeviceProvider> providers = new CopyOnWriteArrayList<>();
 
     @Activate
     public VmManagerImpl(@Reference PartitionManager partitions, @Reference HyperV hyperV,
@@ -132,6 +142,41 @@ public final class VmManagerImpl implements VmManager {
         }
     }
 
+    /**
+     * A device provider arrived (DS, dynamic): running VMs with entries of its kind that nothing serves get them
+     * offered now.
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeProvider")
+    public void addProvider(VmbusDeviceProvider provider) {
+        providers.add(provider);
+        LOG.info("VMBus device provider for {}s: {}", provider.kind(), provider.getClass().getName());
+        for (VmRun run : runs()) {
+            run.providerCame(provider);
+        }
+    }
+
+    /** A device provider is leaving: its devices are rescinded from running VMs and closed before it goes. */
+    public void removeProvider(VmbusDeviceProvider provider) {
+        providers.remove(provider);
+        for (VmRun run : runs()) {
+            run.providerGone(provider);
+        }
+        LOG.info("VMBus device provider for {}s gone: {}", provider.kind(), provider.getClass().getName());
+    }
+
+    private List<VmRun> runs() {
+        List<VmRun> out = new ArrayList<>();
+        for (Vm vm : vms.values()) {
+            synchronized (vm) {
+                if (vm.run != null) {
+                    out.add(vm.run);
+                }
+            }
+        }
+        return out;
+    }
+
     @Deactivate
     public void deactivate() {
         for (Vm vm : vms.values()) {
@@ -153,6 +198,7 @@ public final class VmManagerImpl implements VmManager {
         }
         definition.validate();
         checkHostLimits(definition);
+        checkDisks(definition);
         try {
             BootImage.check(definition);
         } catch (HypervisorException e) {
@@ -244,7 +290,7 @@ public final class VmManagerImpl implements VmManager {
         }
         try {
             BootImage image = BootImage.resolve(d, guestKit);
-            VmRun run = VmRun.launch(partitions, hyperV, loader, d, image, vm.console, (p, s) -> partitionEnded(vm, p, s));
+            VmRun run = VmRun.launch(partitions, hyperV, loader, d, image, List.copyOf(providers), vm.console, (p, s) -> partitionEnded(vm, p, s));
             boolean cancelled;
             synchronized (vm) {
                 cancelled = vm.cancelRequested;
@@ -335,6 +381,121 @@ public final class VmManagerImpl implements VmManager {
         }
         run.partition().stop(); // returns once threads, descriptors and memory are released
         return info(vm);
+    }
+
+    /**
+     * The disks of a definition, checked on the host: absolute paths of regular files, readable, writable unless
+     * read-only, none twice (by real path), and, where a disk provider is registered, opening as a disk image.
+     */
+    private void checkDisks(VmDefinition d) {
+        Map<Path, String> seen = new HashMap<>();
+        VmbusDeviceProvider provider = VmRun.find(providers, VmbusDeviceProvider.KIND_DISK);
+        List<DeviceRequest> requests = VmRun.requests(d);
+        for (int i = 0; i < d.disks().size(); i++) {
+            VmDefinition.Disk disk = d.disks().get(i);
+            Path p;
+            try {
+                p = Path.of(disk.path());
+            } catch (RuntimeException e) {
+                throw new VmException("disk '" + disk.path() + "': not a file name: " + e.getMessage());
+            }
+            if (!p.isAbsolute()) {
+                throw new VmException("disk " + disk.path() + ": give an absolute path");
+            }
+            if (!Files.exists(p)) {
+                throw new VmException("disk " + p + ": no such file");
+            }
+            if (!Files.isRegularFile(p)) {
+                throw new VmException("disk " + p + ": not a regular file");
+            }
+            if (!Files.isReadable(p)) {
+                throw new VmException("disk " + p + ": not readable by Celadon");
+            }
+            if (!disk.readOnly() && !Files.isWritable(p)) {
+                throw new VmException("disk " + p + ": not writable by Celadon; attach it read-only (FILE:ro, --readonly)");
+            }
+            Path real;
+            try {
+                real = p.toRealPath();
+            } catch (IOException e) {
+                throw new VmException("disk " + p + ": " + e.getMessage(), e);
+            }
+            String before = seen.putIfAbsent(real, disk.path());
+            if (before != null) {
+                throw new VmException("disk " + disk.path() + " is given twice" + (before.equals(disk.path()) ? ""
+                        : " (also as " + before + ")") + "; a VM has each disk file once");
+            }
+            if (provider != null) {
+                try {
+                    provider.check(requests.get(i));
+                } catch (IllegalArgumentException e) {
+                    throw new VmException(e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public VmInfo attachDisk(String name, VmDefinition.Disk disk) {
+        Vm vm = vm(name);
+        if (disk == null) {
+            throw new VmException("no disk given");
+        }
+        synchronized (vm) {
+            requireStopped(vm, "attach a disk to");
+            VmDefinition d = vm.definition.withDisk(disk);
+            d.validate();
+            checkDisks(d);
+            store.save(d);
+            vm.definition = d;
+        }
+        LOG.info("VM {}: disk {} attached", name, disk);
+        return info(vm);
+    }
+
+    @Override
+    public VmInfo detachDisk(String name, String which) {
+        Vm vm = vm(name);
+        synchronized (vm) {
+            requireStopped(vm, "detach a disk from");
+            List<VmDefinition.Disk> disks = new ArrayList<>(vm.definition.disks());
+            int index = -1;
+            if (which != null && which.matches("\\d{1,3}")) {
+                index = Integer.parseInt(which);
+            } else {
+                for (int i = 0; i < disks.size(); i++) {
+                    if (disks.get(i).path().equals(which)) {
+                        index = i;
+                    }
+                }
+            }
+            if (index < 0 || index >= disks.size()) {
+                throw new VmException("VM " + name + " has no disk " + which + (disks.isEmpty() ? " (it has no disks)"
+                        : "; its disks: " + describe(disks)));
+            }
+            VmDefinition.Disk gone = disks.remove(index);
+            VmDefinition d = vm.definition.withDisks(disks);
+            store.save(d);
+            vm.definition = d;
+            LOG.info("VM {}: disk {} detached", name, gone);
+        }
+        return info(vm);
+    }
+
+    private static String describe(List<VmDefinition.Disk> disks) {
+        List<String> l = new ArrayList<>();
+        for (int i = 0; i < disks.size(); i++) {
+            l.add(i + " " + disks.get(i));
+        }
+        return String.join(", ", l);
+    }
+
+    /** Disks change only on a stopped VM: offering and rescinding to a running guest is not done yet. */
+    private static void requireStopped(Vm vm, String what) {
+        if (vm.state.isActive()) {
+            throw new VmException("VM " + vm.definition.name() + " is " + vm.state.name().toLowerCase()
+                    + ": stop it to " + what + " it (changing the disks of a running VM is not supported yet)");
+        }
     }
 
     @Override

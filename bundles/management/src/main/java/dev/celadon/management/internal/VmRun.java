@@ -20,20 +20,31 @@ import dev.celadon.loader.BootRequest;
 import dev.celadon.loader.GuestLoader;
 import dev.celadon.loader.LoadedImage;
 import dev.celadon.management.VmDefinition;
+import dev.celadon.management.VmException;
 import dev.celadon.vmbus.server.VmbusServer;
+import dev.celadon.vmbus.server.provider.DeviceRequest;
+import dev.celadon.vmbus.server.provider.ProvidedDevice;
+import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run of a VM: a partition with its ACPI tables, its COM1 UART, its VMBus server and its loaded image. The PC
  * platform the guest sees is fixed here: COM1 at 0x3F8/IRQ 4, ACPI tables at 0xE0000 with the VMBus device
  * ({@code \_SB.VMBS}, _HID "VMBus") when the partition has a Hyper-V layer, IOAPIC and LAPICs in-kernel.
  *
+ * <p>Its VMBus devices come from {@link VmbusDeviceProvider} services: one per disk of the definition, offered
+ * before the guest asks for offers. A provider that leaves while the VM runs has its devices rescinded and closed
+ * ({@link #providerGone}); one that arrives is asked for the entries nothing serves yet ({@link #providerCame}).
+ *
  * <p>Release order when the partition ends (the core closes devices in the reverse order of attachment, after the
  * processors and before memory): the VMBus server (its channels closed, their workers joined, its connection ids
- * dropped) before anything attached earlier.
+ * dropped), then every provided device (files flushed and closed), before anything attached earlier.
  */
 final class VmRun {
 
@@ -45,26 +56,136 @@ final class VmRun {
 
     private final Partition partition;
     private final Uart16550 uart;
+    private static final Logger LOG = LoggerFactory.getLogger(VmRun.class);
+
     private final VmbusServer vmbus;
     private final Map<String, String> facts = new LinkedHashMap<>();
+    /** Entries of the definition served by a provider's device, or waiting for one (device null). Guarded by itself. */
+    private final List<Served> served;
+    private boolean ended;
 
-    private VmRun(Partition partition, Uart16550 uart, VmbusServer vmbus) {
+    /** One device entry of the definition and, while a provider serves it, that provider and its device. */
+    private static final class Served {
+        final DeviceRequest request;
+        VmbusDeviceProvider provider;
+        ProvidedDevice device;
+
+        Served(DeviceRequest request) {
+            this.request = request;
+        }
+    }
+
+    private VmRun(Partition partition, Uart16550 uart, VmbusServer vmbus, List<Served> served) {
         this.partition = partition;
         this.uart = uart;
         this.vmbus = vmbus;
+        this.served = served; // the list the server's close releases, so one lock guards both
+    }
+
+    /** The device entries of a definition: its disks, in order. */
+    static List<DeviceRequest> requests(VmDefinition d) {
+        List<DeviceRequest> out = new ArrayList<>();
+        for (int i = 0; i < d.disks().size(); i++) {
+            VmDefinition.Disk disk = d.disks().get(i);
+            out.add(new DeviceRequest(d.name(), i, VmbusDeviceProvider.KIND_DISK, disk.path(), disk.readOnly()));
+        }
+        return out;
+    }
+
+    static VmbusDeviceProvider find(List<VmbusDeviceProvider> providers, String kind) {
+        for (VmbusDeviceProvider p : providers) {
+            if (kind.equals(p.kind())) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Opens one entry with {@code provider} and offers its device; the caller holds the entry's list. */
+    private static void open(Served s, VmbusDeviceProvider provider, Partition p, VmbusServer vmbus) {
+        ProvidedDevice device;
+        try {
+            device = provider.open(s.request, p.memory());
+        } catch (IOException | RuntimeException e) {
+            throw new VmException(s.request.kind() + " " + s.request.index() + " (" + s.request.source()
+                    + "): cannot be opened: " + e.getMessage(), e);
+        }
+        s.provider = provider;
+        s.device = device;
+        try {
+            vmbus.offer(device.device());
+        } catch (RuntimeException e) {
+            s.provider = null;
+            s.device = null;
+            device.close();
+            throw new VmException(s.request.kind() + " " + s.request.index() + ": not offered: " + e.getMessage(), e);
+        }
+    }
+
+    /** A provider arrived: the entries of its kind that nothing serves get a device, hot-added to the guest. */
+    void providerCame(VmbusDeviceProvider provider) {
+        synchronized (served) {
+            if (ended || vmbus == null) {
+                return;
+            }
+            for (Served s : served) {
+                if (s.device == null && s.request.kind().equals(provider.kind())) {
+                    try {
+                        open(s, provider, partition, vmbus);
+                        LOG.info("VM {}: {} offered (hot add): {}", partition.name(), s.request.kind(),
+                                s.device.description());
+                    } catch (VmException e) {
+                        LOG.error("VM {}: {}", partition.name(), e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    /** A provider is leaving: its devices are rescinded (channels closed, workers joined) and closed. */
+    void providerGone(VmbusDeviceProvider provider) {
+        synchronized (served) {
+            for (Served s : served) {
+                if (s.provider == provider && s.device != null) {
+                    if (!ended) {
+                        vmbus.rescind(s.device.device());
+                    }
+                    LOG.info("VM {}: {} rescinded, its provider left: {}", partition.name(), s.request.kind(),
+                            s.device.description());
+                    s.device.close();
+                    s.device = null;
+                    s.provider = null;
+                }
+            }
+        }
     }
 
     /** Builds and starts the partition; on any error, everything made so far is released. */
     static VmRun launch(PartitionManager partitions, HyperV hyperV, GuestLoader loader, VmDefinition d,
-                        BootImage image, ConsoleBuffer console, PartitionListener listener) {
+                        BootImage image, List<VmbusDeviceProvider> providers, ConsoleBuffer console,
+                        PartitionListener listener) {
+        List<DeviceRequest> requests = requests(d);
+        for (DeviceRequest r : requests) {
+            if (find(providers, r.kind()) == null) {
+                throw new VmException("VM " + d.name() + " has " + d.disks().size() + " disk(s), but no VMBus device "
+                        + "provider for " + r.kind() + "s is registered (install the celadon-storage feature)");
+            }
+        }
         Partition p = partitions.create(PartitionConfig.ofMib(d.name(), d.cpus(), d.memoryMib(), d.backendOrAuto()));
         Uart16550 uart = null;
         try {
             List<AcpiDevice> devices = new ArrayList<>();
             devices.add(new SerialPortDevice("COM1", Uart16550.COM1_BASE, Uart16550.COM1_IRQ));
-            VmbusServer vmbus = attachVmbus(p, hyperV);
+            List<Served> served = new ArrayList<>();
+            requests.forEach(r -> served.add(new Served(r)));
+            VmbusServer vmbus = attachVmbus(p, hyperV, served);
             if (vmbus != null) {
                 devices.add(VmbusAcpiDevice.standard());
+            } else if (!requests.isEmpty()) {
+                throw new VmException("VM " + d.name() + " has disks, but its partition has no Hyper-V layer for VMBus");
+            }
+            for (Served s : served) {
+                open(s, find(providers, s.request.kind()), p, vmbus); // closed with the server if the start fails
             }
             // The MADT describes the interrupt hardware this backend really built.
             AcpiImage acpi = AcpiTables.build(new AcpiConfig(p.interrupts().topology(), devices), ACPI_BASE);
@@ -74,7 +195,7 @@ final class VmRun {
             String cmdline = image.cmdlineFor(p.backend(), EMULATOR_TSC_HZ);
             LoadedImage loaded = loader.load(p.memory(), new BootRequest(image.kernel(), image.initrd(),
                     cmdline, acpi.rsdpAddress(), new MemoryRegion(ACPI_BASE, ACPI_SIZE)));
-            VmRun run = new VmRun(p, uart, vmbus);
+            VmRun run = new VmRun(p, uart, vmbus, served);
             run.facts.put("boot", image.source() + " (" + loaded.format() + ")");
             run.facts.put("vmbus", vmbus != null ? "server on SINT " + VmbusServer.VMBUS_MESSAGE_SINT
                     + ", ACPI \\_SB." + VmbusAcpiDevice.NAME : "none: the partition has no Hyper-V layer");
@@ -101,7 +222,7 @@ final class VmRun {
      * A VMBus server on the partition's Hyper-V layer, attached so that it is closed with the partition (after the
      * processors, before memory); null when the partition has none (a backend outside the core, a test double).
      */
-    private static VmbusServer attachVmbus(Partition p, HyperV hyperV) {
+    private static VmbusServer attachVmbus(Partition p, HyperV hyperV, List<Served> served) {
         HvPartition hv = hyperV == null ? null : hyperV.of(p).orElse(null);
         if (hv == null) {
             return null;
@@ -115,7 +236,16 @@ final class VmRun {
 
             @Override
             public void close() {
-                server.close();
+                server.close(); // every channel closed, its worker joined: no device is in use after this
+                synchronized (served) {
+                    for (Served s : served) {
+                        if (s.device != null) {
+                            s.device.close();
+                            s.device = null;
+                            s.provider = null;
+                        }
+                    }
+                }
             }
         });
         return server;
@@ -144,11 +274,20 @@ final class VmRun {
             m.put("vmbus-channels", Integer.toString(vmbus.channels().size()));
             m.put("vmbus-violations", Integer.toString(vmbus.violations().size()));
         }
+        synchronized (served) {
+            for (Served s : served) {
+                m.put(s.request.kind() + "." + s.request.index(), s.device != null ? s.device.description()
+                        : "not served: no " + s.request.kind() + " provider");
+            }
+        }
         return m;
     }
 
     /** Detaches the console device once the partition has ended. */
     void release(ConsoleBuffer console) {
+        synchronized (served) {
+            ended = true;
+        }
         console.connect(null);
         uart.close();
     }

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import dev.celadon.management.VmException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -59,6 +60,11 @@ public class CreateCommand extends VmAction {
     @Completion(BackendCompleter.class)
     String backend;
 
+    @Option(name = "-d", aliases = "--disk", description = "A disk image (VHD or raw) the guest sees as a SCSI disk: "
+            + "FILE, or FILE:ro for read-only; repeat for more disks", multiValued = true)
+    @Completion(FileCompleter.class)
+    List<String> disks;
+
     private void parseTrailing() {
         if (trailing == null) {
             return;
@@ -78,6 +84,10 @@ public class CreateCommand extends VmAction {
                     case "-r", "--initrd" -> initrd = value;
                     case "-l", "--cmdline" -> cmdline = value;
                     case "-b", "--backend" -> backend = value;
+                    case "-d", "--disk" -> {
+                        disks = disks == null ? new ArrayList<>() : new ArrayList<>(disks);
+                        disks.add(value);
+                    }
                     default -> throw new VmException("unknown option or extra argument '" + opt + "' (see vm:create --help)");
                 }
             } catch (NumberFormatException e) {
@@ -92,11 +102,16 @@ public class CreateCommand extends VmAction {
         if (image == null && kernel == null) {
             image = VmDefinition.IMAGE_DEMO;
         }
+        List<VmDefinition.Disk> diskList = new ArrayList<>();
+        for (String spec : disks == null ? List.<String>of() : disks) {
+            diskList.add(AttachDiskCommand.absolute(VmDefinition.Disk.parse(spec)));
+        }
         VmInfo vm = manager.create(new VmDefinition(name, cpus, memoryMib, absoluteIfFile(image),
                 absoluteIfFile(kernel), absoluteIfFile(initrd), cmdline,
-                backend == null || VmDefinition.BACKEND_AUTO.equals(backend) ? null : backend));
-        out.printf("VM %s created: %d vCPU(s), %d MiB, boots %s, backend %s%n", vm.name(), vm.definition().cpus(),
-                vm.definition().memoryMib(), vm.definition().bootSource(), vm.definition().backendOrAuto());
+                backend == null || VmDefinition.BACKEND_AUTO.equals(backend) ? null : backend, diskList));
+        out.printf("VM %s created: %d vCPU(s), %d MiB, boots %s, backend %s%s%n", vm.name(), vm.definition().cpus(),
+                vm.definition().memoryMib(), vm.definition().bootSource(), vm.definition().backendOrAuto(),
+                vm.definition().disks().isEmpty() ? "" : ", disks " + vm.definition().disks());
     }
 
     /** Files are stored by absolute path, so the definition means the same whatever the shell's directory. */

@@ -42,6 +42,9 @@ public class InfoCommand extends VmAction {
             row(out, "Cmdline", d.cmdline());
         }
         row(out, "Backend asked", d.backendOrAuto());
+        for (int i = 0; i < d.disks().size(); i++) {
+            row(out, "Disk " + i, d.disks().get(i).toString());
+        }
         Map<String, String> runtime = vm.runtime();
         if (!runtime.containsKey("backend")) {
             // Not running: say which backends this host has, so operators know what "auto" will pick.
