@@ -97,7 +97,7 @@ class LinuxBootTest {
 
         // A file generated in the guest from a fixed seed (MINSTD in awk: doubles, exact below 2^53, so x87/SSE
         // arithmetic in user space is in the loop), hashed by the guest and by the host.
-        int lines = 100_000;
+        int lines = 300_000; // 2.7 MB (2.6 MiB): "a file of a few MiB"
         long seed = 20261202;
         long g0 = System.nanoTime();
         run("deb1", "awk 'BEGIN{x=" + seed + "; for(i=0;i<" + lines
