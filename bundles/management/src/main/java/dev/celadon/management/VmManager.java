@@ -25,14 +25,15 @@ public interface VmManager {
     void delete(String name, boolean force);
 
     /**
-     * Adds a disk to a stopped VM's definition (checked as at create: the file exists, is readable, writable unless
-     * read-only, not already a disk of this VM, and a disk provider can open it). A running VM is refused: stop it.
+     * Adds a disk to a VM's definition (checked as at create: the file exists, is readable, writable unless
+     * read-only, not already a disk of this VM, and a disk provider can open it). On a running VM it is also opened
+     * and offered to the guest at once (hot add); if that fails the definition is unchanged.
      */
     VmInfo attachDisk(String name, VmDefinition.Disk disk);
 
     /**
-     * Removes a disk from a stopped VM's definition; {@code disk} is its file (as given or as shown by vm:info) or
-     * its index (0, 1, ...). A running VM is refused: stop it.
+     * Removes a disk from a VM's definition; {@code disk} is its file (as given or as shown by vm:info) or its
+     * index (0, 1, ...). On a running VM it is also rescinded from the guest and closed (hot remove).
      */
     VmInfo detachDisk(String name, String disk);
 

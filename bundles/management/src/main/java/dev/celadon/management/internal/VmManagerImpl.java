@@ -442,11 +442,22 @@ public final class VmManagerImpl implements VmManager {
             throw new VmException("no disk given");
         }
         synchronized (vm) {
-            requireStopped(vm, "attach a disk to");
-            VmDefinition d = vm.definition.withDisk(disk);
+            requireNotStarting(vm, "attach a disk to");
+            VmDefinition before = vm.definition;
+            VmDefinition d = before.withDisk(disk);
             d.validate();
             checkDisks(d);
             store.save(d);
+            if (vm.run != null) {
+                // Running: offered to the guest now (hot add); if that fails the definition is as it was.
+                try {
+                    List<DeviceRequest> requests = VmRun.requests(d);
+                    vm.run.attach(requests.get(requests.size() - 1), List.copyOf(providers));
+                } catch (RuntimeException e) {
+                    store.save(before);
+                    throw e instanceof VmException ve ? ve : new VmException(e.getMessage(), e);
+                }
+            }
             vm.definition = d;
         }
         LOG.info("VM {}: disk {} attached", name, disk);
@@ -457,7 +468,7 @@ public final class VmManagerImpl implements VmManager {
     public VmInfo detachDisk(String name, String which) {
         Vm vm = vm(name);
         synchronized (vm) {
-            requireStopped(vm, "detach a disk from");
+            requireNotStarting(vm, "detach a disk from");
             List<VmDefinition.Disk> disks = new ArrayList<>(vm.definition.disks());
             int index = -1;
             if (which != null && which.matches("\\d{1,3}")) {
@@ -476,6 +487,9 @@ public final class VmManagerImpl implements VmManager {
             VmDefinition.Disk gone = disks.remove(index);
             VmDefinition d = vm.definition.withDisks(disks);
             store.save(d);
+            if (vm.run != null) {
+                vm.run.detach(VmbusDeviceProvider.KIND_DISK, gone.path()); // rescinded from the guest (hot remove)
+            }
             vm.definition = d;
             LOG.info("VM {}: disk {} detached", name, gone);
         }
@@ -490,11 +504,10 @@ public final class VmManagerImpl implements VmManager {
         return String.join(", ", l);
     }
 
-    /** Disks change only on a stopped VM: offering and rescinding to a running guest is not done yet. */
-    private static void requireStopped(Vm vm, String what) {
-        if (vm.state.isActive()) {
-            throw new VmException("VM " + vm.definition.name() + " is " + vm.state.name().toLowerCase()
-                    + ": stop it to " + what + " it (changing the disks of a running VM is not supported yet)");
+    /** Disks change on a stopped VM (its definition) or a running one (offer/rescind too); not while it starts. */
+    private static void requireNotStarting(Vm vm, String what) {
+        if (vm.state == VmState.STARTING) {
+            throw new VmException("VM " + vm.definition.name() + " is starting: wait until it runs to " + what + " it");
         }
     }
 

@@ -122,6 +122,50 @@ final class VmRun {
         }
     }
 
+    /**
+     * Hot add: {@code request} (the last entry of the VM's changed definition) is opened by its provider and
+     * offered to the running guest now.
+     *
+     * @throws VmException if the run has ended, no provider serves its kind, or it cannot be opened or offered
+     */
+    void attach(DeviceRequest request, List<VmbusDeviceProvider> providers) {
+        synchronized (served) {
+            if (ended || vmbus == null) {
+                throw new VmException("VM " + partition.name() + " is not running with a VMBus server");
+            }
+            VmbusDeviceProvider provider = find(providers, request.kind());
+            if (provider == null) {
+                throw new VmException("no VMBus device provider for " + request.kind() + "s is registered (install "
+                        + "the celadon-storage feature)");
+            }
+            Served s = new Served(request);
+            open(s, provider, partition, vmbus); // on failure nothing is left open
+            served.add(s);
+            LOG.info("VM {}: {} offered (hot add): {}", partition.name(), request.kind(), s.device.description());
+        }
+    }
+
+    /** Hot remove: the entry naming {@code source} is rescinded (its channel closed, worker joined) and closed. */
+    void detach(String kind, String source) {
+        synchronized (served) {
+            for (Served s : served) {
+                if (s.request.kind().equals(kind) && s.request.source().equals(source)) {
+                    if (s.device != null) {
+                        if (!ended) {
+                            vmbus.rescind(s.device.device());
+                        }
+                        LOG.info("VM {}: {} rescinded (hot remove): {}", partition.name(), kind, s.device.description());
+                        s.device.close();
+                        s.device = null;
+                        s.provider = null;
+                    }
+                    served.remove(s);
+                    return;
+                }
+            }
+        }
+    }
+
     /** A provider arrived: the entries of its kind that nothing serves get a device, hot-added to the guest. */
     void providerCame(VmbusDeviceProvider provider) {
         synchronized (served) {
@@ -275,8 +319,9 @@ final class VmRun {
             m.put("vmbus-violations", Integer.toString(vmbus.violations().size()));
         }
         synchronized (served) {
+            int i = 0;
             for (Served s : served) {
-                m.put(s.request.kind() + "." + s.request.index(), s.device != null ? s.device.description()
+                m.put(s.request.kind() + "." + i++, s.device != null ? s.device.description()
                         : "not served: no " + s.request.kind() + " provider");
             }
         }

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Disks in definitions: kept in the JSON file, checked on the host (missing, not a file, not writable, twice, not
- * an image), changed only on stopped VMs, and served at start by whatever disk provider is registered (the real
+ * an image), changed on stopped VMs and (offer/rescind) on running ones, and served at start by whatever disk provider is registered (the real
  * storvsp component here), whose departure rescinds them from the running VM.
  */
 class DiskDefinitionTest {
@@ -141,8 +141,20 @@ class DiskDefinitionTest {
         assertTrue(rt.get("disk.0").startsWith("storvsp ") && rt.get("disk.0").contains(a.toString())
                 && rt.get("disk.0").contains("16777216 bytes"), rt.toString());
         assertEquals("1", rt.get("vmbus-channels"), rt.toString());
-        rejected("stop it to attach a disk", () -> manager.attachDisk("run", new Disk(vhd("b.vhd", 1 << 20).toString(), false)));
-        rejected("stop it to detach a disk", () -> manager.detachDisk("run", "0"));
+        // Hot add and remove on the running VM: offered and rescinded on its VMBus server, the definition follows.
+        Path b = vhd("b.vhd", 1 << 20);
+        manager.attachDisk("run", new Disk(b.toString(), false));
+        rt = manager.info("run").runtime();
+        assertTrue(rt.get("disk.1").contains(b.toString()), rt.toString());
+        assertEquals("2", rt.get("vmbus-channels"), rt.toString());
+        assertTrue(Files.readString(dir.resolve("run.json")).contains(b.toString()));
+        rejected("is given twice", () -> manager.attachDisk("run", new Disk(b.toString(), true)));
+        manager.detachDisk("run", b.toString());
+        rt = manager.info("run").runtime();
+        assertFalse(rt.containsKey("disk.1"), rt.toString());
+        assertEquals("1", rt.get("vmbus-channels"), rt.toString());
+        assertFalse(Files.readString(dir.resolve("run.json")).contains(b.toString()));
+        Vhd.open(b, false).close(); // closed by the detach: free for writing
 
         // The image is locked for writing while the VM runs: another VM cannot start on it.
         manager.create(new VmDefinition("other", 1, 64, "demo", null, null, null, backend,

@@ -14,9 +14,10 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 
-@Command(scope = "vm", name = "attach-disk", description = "Adds a disk image (VHD or raw) to a stopped VM.",
+@Command(scope = "vm", name = "attach-disk", description = "Adds a disk image (VHD or raw) to a VM.",
         detailedDescription = "The disk is kept in the VM's definition; the guest sees it as a SCSI disk (a VMBus "
-                + "storage controller with the disk as LUN 0) from its next start. The VM must be stopped.")
+                + "storage controller with the disk as LUN 0). On a running VM it is offered to the guest at once "
+                + "(hot add), otherwise from the next start.")
 @Service
 public class AttachDiskCommand extends VmAction {
 

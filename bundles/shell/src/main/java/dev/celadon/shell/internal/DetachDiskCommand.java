@@ -10,9 +10,9 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 
-@Command(scope = "vm", name = "detach-disk", description = "Removes a disk from a stopped VM (the file is kept).",
+@Command(scope = "vm", name = "detach-disk", description = "Removes a disk from a VM (the file is kept).",
         detailedDescription = "DISK is the disk's file or its number as vm:info shows it (Disk 0, Disk 1, ...). "
-                + "The VM must be stopped.")
+                + "On a running VM the disk is rescinded from the guest at once (hot remove).")
 @Service
 public class DetachDiskCommand extends VmAction {
 

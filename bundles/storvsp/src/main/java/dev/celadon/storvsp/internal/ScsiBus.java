@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The controller's SCSI bus: every disk is a LUN of target 0 on path 0. REPORT LUNS is answered for that
- * target from any LUN (even an absent LUN 0, as Linux asks LUN 0 first); every other address has no device.
+ * target from any LUN (even an absent LUN 0, as Linux asks LUN 0 first), and with an empty list from every other
+ * target and path; every other command to another address finds no device.
  */
 public final class ScsiBus {
     private final ScsiDisk[] disks = new ScsiDisk[Lun.MAX_LUNS];
@@ -25,18 +26,21 @@ public final class ScsiBus {
     }
 
     ScsiResult execute(SrbRequest r) {
+        if (r.opcode() == ScsiOpcode.REPORT_LUNS) {
+            // Any address answers for its target: Linux's scan sends REPORT LUNS to every (path, target) whose
+            // LUN 0 INQUIRY said "no device here" (0x7F: target present, LUN absent); an empty list ends it
+            // quietly, where INVALID_LUN made hv_storvsc log an error for each of them.
+            return reportLuns(r, r.path() == 0 && r.target() == 0 ? numbers : new int[0]);
+        }
         if (r.path() != 0 || r.target() != 0) {
             return ScsiDisk.absent(r);
-        }
-        if (r.opcode() == ScsiOpcode.REPORT_LUNS) {
-            return reportLuns(r);
         }
         ScsiDisk d = r.lun() < disks.length ? disks[r.lun()] : null;
         return d == null ? ScsiDisk.absent(r) : d.execute(r);
     }
 
     /** REPORT LUNS: 8-byte header (list length), then single-level LUN addresses (byte 1 = the LUN). */
-    private ScsiResult reportLuns(SrbRequest r) {
+    private static ScsiResult reportLuns(SrbRequest r, int[] numbers) {
         byte[] c = r.cdb();
         long alloc = Cdb.u32(c, 6);
         int select = c[2] & 0xff;

@@ -417,6 +417,13 @@ public final class VmbusHost implements VmbusServer {
     }
 
     private void closeChannel(CloseChannel c) {
+        ServerChannel rescinded = channels.get(c.childRelid());
+        if (rescinded != null && rescinded.state == State.RESCINDED) {
+            // Linux answers a rescind of an open channel with CLOSECHANNEL (vmbus_close_internal), then
+            // RELID_RELEASED: the session was stopped by the rescind already, so there is nothing to close.
+            LOG.debug("VMBus: CLOSE_CHANNEL {} after its rescind", c.childRelid());
+            return;
+        }
         ServerChannel ch = offered(c.childRelid());
         if (ch == null || ch.session == null) {
             violation(c.childRelid(), "CLOSE_CHANNEL " + c.childRelid() + ": channel is not open");
