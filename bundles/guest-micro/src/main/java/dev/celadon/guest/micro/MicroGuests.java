@@ -28,7 +28,7 @@ import java.util.TreeSet;
 public final class MicroGuests {
 
     private static final Set<String> NAMES = Set.of("bench", "demo", "faulty", "cpubench", "smp", "garbage", "wildjump",
-            "badpt", "spin", "triple", "hvtest", "hvenl");
+            "badpt", "spin", "triple", "hvtest", "hvenl", "hvbench");
 
     /** The guests that never end cleanly by design: a backend must stop or fail them. */
     private static final Set<String> HOSTILE = Set.of("garbage", "wildjump", "badpt", "spin", "triple");
