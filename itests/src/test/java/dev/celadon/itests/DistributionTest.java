@@ -315,4 +315,174 @@ class DistributionTest {
         assertFalse(Files.exists(vms.resolve("keep.json")));
         assertEquals(0, karaf.execute("vm:list").lines().filter(l -> l.contains("keep")).count());
     }
+
+    // --- A third party's enlightenment, licensed by its own authority (samples/enlightenment-sample) ---
+
+    static final String SAMPLE_FEATURE = "sample-relaxed-timing";
+    static final String SAMPLE_BSN = "dev.celadon.samples.enlightenment";
+    static final String SAMPLE_LICENCE = "sample-relaxed-timing-1";
+    /** HV_X64_RELAXED_TIMING_RECOMMENDED, 0x40000004 EAX bit 5: what the sample adds. */
+    static final int RELAXED_TIMING = 1 << 5;
+
+    /**
+     * The steps samples/README.md gives a third party, as an operator runs them: an authority key made with
+     * LicenceTool (a separate JVM on the distribution's own jars), a licence it signs for the sample's feature and
+     * bundle; the bundle installed at runtime waits for a licence; the licence is refused while its signer is not
+     * trusted, accepted once the public key is in etc/celadon/trust (no restart); a guest created afterwards reads
+     * the bit in CPUID (guest-micro's hvenl prints 0x40000004 EAX) and hv:partition lists the feature; the bundle
+     * is replaced by its 0.1.1 build with bundle:update (same bundle id, active again) and uninstalled, after which
+     * guests go without the bit and a VM created before the sample kept running throughout.
+     */
+    @Test
+    @Order(6)
+    void aThirdPartyEnlightenmentWorksOnlyUnderItsTrustedLicenceAndComesAndGoesAtRuntime() throws Exception {
+        Path jar = Path.of(System.getProperty("celadon.sample.jar", "")).toAbsolutePath();
+        Path next = Path.of(System.getProperty("celadon.sample.jar.next", "")).toAbsolutePath();
+        assertTrue(Files.isRegularFile(jar) && Files.isRegularFile(next),
+                "build samples/enlightenment-sample first (mvn install): no " + jar + " or " + next);
+        Path work = Files.createTempDirectory("celadon-sample-");
+        Path hvenl = extractHvenl(work);
+
+        // The authority: a fresh key pair and a licence for the sample's feature, granted to its bundle 0.1.x.
+        Path keys = work.resolve("keys");
+        licenceTool("keygen", "--out", keys.toString(), "--name", "sample-authority");
+        Path licence = work.resolve("sample.licence");
+        java.time.Instant now = java.time.Instant.now();
+        licenceTool("sign", "--key", keys.resolve("sample-authority.key").toString(), "--licensee", "Sample SDK user",
+                "--grant", SAMPLE_FEATURE + "=" + SAMPLE_BSN + ";version=[0.1,1)", "--id", SAMPLE_LICENCE,
+                "--not-before", now.minusSeconds(3600).toString(), "--not-after", now.plusSeconds(86400).toString(),
+                "--out", licence.toString());
+
+        // A VM from before the sample: it must run through everything below.
+        karaf.execute("vm:create plain --cpus 1 --memory 64 --image demo --backend emulator");
+        assertTrue(karaf.execute("vm:start plain").contains("running"), karaf.log());
+        karaf.awaitOutput("vm:log plain", "echo ready", 60);
+        int without = recommendations(hvenl, "enl-before");
+        assertEquals(0, without & RELAXED_TIMING, "the bit is set before the sample is installed");
+        assertFalse(karaf.execute("hv:enlightenments").contains(SAMPLE_FEATURE));
+
+        // Installed and started: its component waits for a grant.
+        String installed = karaf.execute("bundle:install -s file:" + jar);
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("Bundle ID: (\\d+)").matcher(installed);
+        assertTrue(id.find(), installed);
+        String bundleId = id.group(1);
+        String waiting = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, "waiting for a licence grant", 30);
+        assertTrue(enlightenment(waiting, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+" + java.util.regex.Pattern.quote(SAMPLE_BSN)
+                + "/0\\.1\\.0\\.\\S+\\s+none\\s+no: waiting for a licence grant"), waiting);
+
+        // Its licence, while the authority is not trusted: refused, nothing installed, still inactive.
+        String refused = karaf.execute("license:install " + licence);
+        assertTrue(refused.contains(licence + ": not installed: ") && refused.contains(": unknown signer: key ")
+                && refused.contains(" is not among the trust anchors"), refused);
+        assertFalse(Files.exists(karaf.home().resolve("data/celadon/licences/" + SAMPLE_LICENCE + ".licence")));
+        assertFalse(karaf.execute("license:list").contains(SAMPLE_LICENCE));
+        assertFalse(active(karaf.execute("hv:enlightenments"), SAMPLE_FEATURE));
+
+        // The operator trusts the authority (its public key into etc/celadon/trust), then installs the licence.
+        Path anchor = karaf.home().resolve("etc/celadon/trust/sample-authority.pem");
+        Files.copy(keys.resolve("sample-authority.pem"), anchor);
+        String accepted = karaf.execute("license:install " + licence);
+        assertTrue(accepted.contains("Installed " + SAMPLE_LICENCE + " (valid)"), accepted);
+        String table = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, " yes", 30);
+        assertTrue(enlightenment(table, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+" + java.util.regex.Pattern.quote(SAMPLE_BSN)
+                + "/0\\.1\\.0\\.\\S+\\s+" + SAMPLE_LICENCE + "\\s+yes"), table);
+
+        // A VM created now gets it: hv:partition lists it, the guest reads the bit, nothing else changed.
+        karaf.execute("vm:create sampled --cpus 1 --memory 64 --image demo --backend emulator");
+        assertTrue(karaf.execute("vm:start sampled").contains("running"), karaf.log());
+        karaf.awaitOutput("vm:log sampled", "echo ready", 60);
+        assertTrue(enlightenmentsOf("sampled").contains(SAMPLE_FEATURE), karaf.execute("hv:partition sampled"));
+        assertFalse(enlightenmentsOf("plain").contains(SAMPLE_FEATURE), "a running VM keeps what it was created with");
+        assertEquals(without | RELAXED_TIMING, recommendations(hvenl, "enl-licensed"));
+
+        // Replaced by its next build: same bundle, version 0.1.1, active again under the same licence. The core
+        // fails the partition that used the old code (it must not outlive its bundle); the VM from before runs on.
+        String updated = karaf.execute("bundle:update " + bundleId + " file:" + next);
+        assertFalse(updated.toLowerCase(Locale.ROOT).contains("error"), updated);
+        table = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, "/0.1.1 ", 30);
+        assertTrue(enlightenment(table, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+" + java.util.regex.Pattern.quote(SAMPLE_BSN)
+                + "/0\\.1\\.1\\s+" + SAMPLE_LICENCE + "\\s+yes"), table);
+        assertTrue(karaf.execute("bundle:list -s").lines().anyMatch(l -> l.trim().startsWith(bundleId + " ")
+                && l.contains("Active") && l.contains("0.1.1") && l.contains(SAMPLE_BSN)), karaf.execute("bundle:list -s"));
+        String failed = karaf.awaitOutput("vm:info sampled", "went away", 30);
+        assertTrue(failed.contains("enlightenment " + SAMPLE_FEATURE + " went away while the partition used it"), failed);
+        assertEquals(without | RELAXED_TIMING, recommendations(hvenl, "enl-updated"));
+
+        // Uninstalled: no provider any more (the licence alone is still listed, inactive); guests go without the bit.
+        karaf.execute("bundle:uninstall " + bundleId);
+        table = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, "not installed", 30);
+        assertTrue(enlightenment(table, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+none \\(licensed to "
+                + java.util.regex.Pattern.quote(SAMPLE_BSN) + ", not installed\\)\\s+" + SAMPLE_LICENCE + "\\s+no: .*"), table);
+        assertFalse(karaf.execute("bundle:list -s").contains(SAMPLE_BSN));
+        assertEquals(without, recommendations(hvenl, "enl-after"));
+        karaf.execute("vm:send plain still here");
+        karaf.awaitOutput("vm:log plain", "echo: still here", 60);
+
+        // Cleaning up as an operator would: licence removed, then the authority's key; the feature is gone.
+        assertTrue(karaf.execute("license:remove " + SAMPLE_LICENCE).contains("Removed licence " + SAMPLE_LICENCE));
+        Files.delete(anchor);
+        assertFalse(karaf.execute("hv:enlightenments").contains(SAMPLE_FEATURE));
+        for (String vm : List.of("plain", "sampled")) {
+            karaf.execute("vm:stop " + vm);
+            karaf.execute("vm:delete " + vm);
+        }
+    }
+
+    /** Runs the licensing bundle's LicenceTool as an authority would: its own JVM, on the distribution's jars. */
+    static void licenceTool(String... args) throws Exception {
+        Path system = karaf.home().resolve("system");
+        String cp = String.join(":", List.of(
+                "dev/celadon/dev.celadon.licensing/0.1.0-SNAPSHOT/dev.celadon.licensing-0.1.0-SNAPSHOT.jar",
+                "dev/celadon/dev.celadon.licensing.api/0.1.0-SNAPSHOT/dev.celadon.licensing.api-0.1.0-SNAPSHOT.jar",
+                "com/fasterxml/jackson/core/jackson-core/2.18.2/jackson-core-2.18.2.jar",
+                "com/fasterxml/jackson/core/jackson-databind/2.18.2/jackson-databind-2.18.2.jar",
+                "com/fasterxml/jackson/core/jackson-annotations/2.18.2/jackson-annotations-2.18.2.jar")
+                .stream().map(j -> system.resolve(j).toString()).toList());
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
+                "dev.celadon.licensing.internal.LicenceTool"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "LicenceTool " + args[0] + " hangs");
+        assertEquals(0, p.exitValue(), "LicenceTool " + String.join(" ", args) + ":\n" + out);
+    }
+
+    /** guest-micro's hvenl micro-guest, taken from the distribution's own guest-micro bundle. */
+    static Path extractHvenl(Path dir) throws Exception {
+        Path bundle = karaf.home().resolve(
+                "system/dev/celadon/dev.celadon.guest.micro/0.1.0-SNAPSHOT/dev.celadon.guest.micro-0.1.0-SNAPSHOT.jar");
+        Path elf = dir.resolve("hvenl.elf");
+        try (var zip = new java.util.zip.ZipFile(bundle.toFile())) {
+            var entry = zip.getEntry("dev/celadon/guest/micro/images/hvenl.elf");
+            assertTrue(entry != null, "no hvenl.elf in " + bundle);
+            try (var in = zip.getInputStream(entry)) {
+                Files.copy(in, elf);
+            }
+        }
+        return elf;
+    }
+
+    /**
+     * Boots hvenl ("part=0": print the Hyper-V CPUID leaves, power off) in a new VM on the emulator and returns
+     * the 0x40000004 EAX the guest read.
+     */
+    static int recommendations(Path hvenl, String vm) throws Exception {
+        karaf.execute("vm:create " + vm + " --cpus 1 --memory 64 --kernel " + hvenl + " --cmdline part=0 --backend emulator");
+        String started = karaf.execute("vm:start " + vm);
+        assertFalse(started.contains("failed"), started + karaf.log()); // "running", or already "stopped" (powered off)
+        String log = karaf.awaitOutput("vm:log " + vm, "hvenl done", 60);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("recommendations=([0-9a-f]+)").matcher(log);
+        assertTrue(m.find(), log);
+        karaf.execute("vm:stop " + vm);
+        karaf.execute("vm:delete " + vm);
+        return Integer.parseUnsignedInt(m.group(1), 16);
+    }
+
+    /** The "Enlightenments" line of hv:partition. */
+    static String enlightenmentsOf(String vm) throws Exception {
+        String hv = karaf.execute("hv:partition " + vm);
+        return hv.lines().filter(l -> l.startsWith("Enlightenments")).findFirst()
+                .orElseThrow(() -> new AssertionError("hv:partition " + vm + " lists no enlightenments:\n" + hv));
+    }
 }
