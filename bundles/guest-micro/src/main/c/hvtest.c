@@ -4,15 +4,12 @@
  * printing each TLFS status; then enables SynIC and SINT2 and waits (sti; hlt) for the messages and the event
  * the host posts, printing what it finds in its pages. Every line is "key=value" for the host test to check.
  */
-#include "lib.h"
+#include "hv.h"
 
 #define LAPIC 0xFEE00000UL
 #define SINT_VECTOR 0x50
 #define SINT 2
 
-#define MSR_GUEST_OS_ID 0x40000000
-#define MSR_HYPERCALL 0x40000001
-#define MSR_VP_INDEX 0x40000002
 #define MSR_SCONTROL 0x40000080
 #define MSR_SVERSION 0x40000081
 #define MSR_SIEFP 0x40000082
@@ -36,7 +33,7 @@ static u8 hypercall_page[4096] __attribute__((aligned(4096)));
 static u8 simp[4096] __attribute__((aligned(4096)));
 static u8 siefp[4096] __attribute__((aligned(4096)));
 static u8 input[4096] __attribute__((aligned(4096)));
-static void *volatile hypercall_ptr = hypercall_page;
+static void *const volatile hypercall_ptr = hypercall_page;
 volatile u32 gp_count;
 volatile u32 sint_count;
 
@@ -70,11 +67,6 @@ static void set_gate(int v, void (*h)(void))
     idt[v].zero = 0;
 }
 
-static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-    __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
 /* WRMSR; returns 1 if it took #GP. */
 static int wrmsr_gp(u32 msr, u64 v)
 {
@@ -83,23 +75,10 @@ static int wrmsr_gp(u32 msr, u64 v)
     return gp_count != before;
 }
 
-static u64 rdmsr(u32 msr)
-{
-    u32 lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
-    return ((u64)hi << 32) | lo;
-}
-
-/* A call through the hypercall page (TLFS x64: RCX control, RDX input, R8 output; RAX result). */
+/* A call through the hypercall page (hv.h). */
 static u64 hvcall(u64 control, u64 in, u64 out)
 {
-    u64 status;
-    register u64 r8 __asm__("r8") = out;
-    __asm__ volatile("call *%[page]"
-                     : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
-                     : [page] "m"(hypercall_ptr)
-                     : "r9", "r10", "r11", "memory");
-    return status;
+    return hv_call(&hypercall_ptr, control, in, out);
 }
 
 static u64 post(u64 gpa, u32 connection, u32 type, u32 size, const char *text)
@@ -162,9 +141,9 @@ int main(struct hvm_start_info *si)
     mmio_write32(LAPIC + 0xF0, 0x1FF); /* APIC enabled, spurious vector 0xFF */
 
     u32 a, b, c, d;
-    cpuid(1, &a, &b, &c, &d);
+    hv_cpuid(1, &a, &b, &c, &d);
     printf("hypervisor-bit=%u\n", c >> 31);
-    cpuid(0x40000000, &a, &b, &c, &d);
+    hv_cpuid(0x40000000, &a, &b, &c, &d);
     u32 max = a;
     char vendor[13];
     memcpy(vendor, &b, 4);
@@ -173,27 +152,27 @@ int main(struct hvm_start_info *si)
     vendor[12] = 0;
     printf("vendor=%s\n", vendor);
     for (u32 leaf = 0x40000000; leaf <= max && leaf <= 0x4000000F; leaf++) {
-        cpuid(leaf, &a, &b, &c, &d);
+        hv_cpuid(leaf, &a, &b, &c, &d);
         printf("cpuid %x=%x %x %x %x\n", leaf, a, b, c, d);
     }
 
-    printf("hypercall-before-osid gp=%u\n", wrmsr_gp(MSR_HYPERCALL, (u64)hypercall_page | 1));
-    wrmsr_gp(MSR_GUEST_OS_ID, 0x8100000601B00000UL); /* Linux's layout: open source, type 1, 6.1.176 */
-    printf("guest-os-id=%lx\n", rdmsr(MSR_GUEST_OS_ID));
-    printf("hypercall-reserved gp=%u\n", wrmsr_gp(MSR_HYPERCALL, (u64)hypercall_page | 1 | 4));
-    printf("hypercall-enable gp=%u\n", wrmsr_gp(MSR_HYPERCALL, (u64)hypercall_page | 1));
-    printf("hypercall-msr=%lx page=%lx\n", rdmsr(MSR_HYPERCALL), (u64)hypercall_page);
+    printf("hypercall-before-osid gp=%u\n", wrmsr_gp(HV_MSR_HYPERCALL, (u64)hypercall_page | 1));
+    wrmsr_gp(HV_MSR_GUEST_OS_ID, 0x8100000601B00000UL); /* Linux's layout: open source, type 1, 6.1.176 */
+    printf("guest-os-id=%lx\n", hv_rdmsr(HV_MSR_GUEST_OS_ID));
+    printf("hypercall-reserved gp=%u\n", wrmsr_gp(HV_MSR_HYPERCALL, (u64)hypercall_page | 1 | 4));
+    printf("hypercall-enable gp=%u\n", wrmsr_gp(HV_MSR_HYPERCALL, (u64)hypercall_page | 1));
+    printf("hypercall-msr=%lx page=%lx\n", hv_rdmsr(HV_MSR_HYPERCALL), (u64)hypercall_page);
     printf("page-bytes=");
     for (int i = 0; i < 8; i++)
         printf("%x ", hypercall_page[i]);
     printf("last=%x\n", hypercall_page[4095]);
-    printf("vp-index=%lx\n", rdmsr(MSR_VP_INDEX));
-    printf("vp-index-write gp=%u\n", wrmsr_gp(MSR_VP_INDEX, 5));
+    printf("vp-index=%lx\n", hv_rdmsr(HV_MSR_VP_INDEX));
+    printf("vp-index-write gp=%u\n", wrmsr_gp(HV_MSR_VP_INDEX, 5));
     /* What Linux 6.1 writes on every CPU (the VP assist page) and when the TSC is invariant. */
     printf("vp-assist gp=%u\n", wrmsr_gp(0x40000073, (u64)input | 1));
     printf("vp-assist-reserved gp=%u\n", wrmsr_gp(0x40000073, (u64)input | 3));
     printf("tsc-invariant gp=%u\n", wrmsr_gp(0x40000118, 1));
-    printf("tsc-invariant-control=%lx\n", rdmsr(0x40000118));
+    printf("tsc-invariant-control=%lx\n", hv_rdmsr(0x40000118));
 
     u64 in = (u64)input;
     printf("status unknown-code=%lx\n", hvcall(0x7777, in, 0));
@@ -211,7 +190,7 @@ int main(struct hvm_start_info *si)
     printf("status signal-bad-flag=%lx\n", hvcall(0x5D | (1UL << 16), EVENT_CONNECTION | (2048UL << 32), 0));
     printf("status signal-bad-connection=%lx\n", hvcall(0x5D | (1UL << 16), 0x99, 0));
 
-    printf("sversion=%lx\n", rdmsr(MSR_SVERSION));
+    printf("sversion=%lx\n", hv_rdmsr(MSR_SVERSION));
     printf("sint-reserved gp=%u\n", wrmsr_gp(MSR_SINT0 + SINT, SINT_VECTOR | (1UL << 20)));
     printf("sint-low-vector gp=%u\n", wrmsr_gp(MSR_SINT0 + SINT, 5));
     printf("simp-reserved gp=%u\n", wrmsr_gp(MSR_SIMP, (u64)simp | 1 | 2));
@@ -220,7 +199,7 @@ int main(struct hvm_start_info *si)
     wrmsr_gp(MSR_SIEFP, (u64)siefp | 1);
     wrmsr_gp(MSR_SINT0 + SINT, SINT_VECTOR); /* unmasked, no auto-EOI */
     wrmsr_gp(MSR_SCONTROL, 1);
-    printf("sint2=%lx simp=%lx siefp=%lx\n", rdmsr(MSR_SINT0 + SINT), rdmsr(MSR_SIMP), rdmsr(MSR_SIEFP));
+    printf("sint2=%lx simp=%lx siefp=%lx\n", hv_rdmsr(MSR_SINT0 + SINT), hv_rdmsr(MSR_SIMP), hv_rdmsr(MSR_SIEFP));
     printf("synic ready\n");
 
     /* The host posts two messages, then sets event flag 5: holding the first slot until the flag is seen makes
@@ -233,8 +212,8 @@ int main(struct hvm_start_info *si)
     print_message(2);
     printf("event flags=%x\n", __atomic_exchange_n(flags, 0, __ATOMIC_SEQ_CST));
     /* Clearing the guest OS ID disables the hypercall page; a call through the old bytes is then refused. */
-    wrmsr_gp(MSR_GUEST_OS_ID, 0);
-    printf("osid-cleared hypercall-msr=%lx\n", rdmsr(MSR_HYPERCALL));
+    wrmsr_gp(HV_MSR_GUEST_OS_ID, 0);
+    printf("osid-cleared hypercall-msr=%lx\n", hv_rdmsr(HV_MSR_HYPERCALL));
     printf("status disabled-page=%lx\n", post(in, MSG_CONNECTION, 1, 4, "abcd"));
     printf("interrupts=%u gp=%u\n", sint_count, gp_count);
     printf("hvtest done\n");
