@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.guest.linux.kit.GuestKitImage;
-import dev.celadon.guest.linux.kit.internal.InitramfsBuilder;
-import dev.celadon.guest.linux.kit.internal.ModuleSet;
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmDefinition.Disk;
 import dev.celadon.management.VmState;
@@ -19,7 +17,6 @@ import dev.celadon.vhd.Vhd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +63,7 @@ class StorageLinuxTest {
         Path vhd = disks.resolve("data.vhd");
         Vhd.create(vhd, size, Vhd.Type.DYNAMIC, null);
         GuestKitImage kit = new GuestKit().prepare();
-        Path initrd = initramfsWithSd(kit);
+        Path initrd = kit.initrd(); // the kit's own: it carries sd_mod (GuestKit.GUEST_MODULES)
         String cmdline = kit.defaultCmdline() + (backend.equals("emulator")
                 ? GuestKit.emulatedCpuCmdline(VmRun.EMULATOR_TSC_HZ) : "");
         manager.create(new VmDefinition("disk1", 1, 256, null, kit.kernel().toString(), initrd.toString(), cmdline,
@@ -162,27 +159,6 @@ class StorageLinuxTest {
         assertEquals(size, all.length);
         assertArrayEquals(expected, Arrays.copyOfRange(all, 1 << 20, (1 << 20) + expected.length));
         assertEquals(0, all[(1 << 20) + expected.length], "nothing written past the pattern");
-    }
-
-    /**
-     * The guest kit's initramfs plus sd_mod: the kit loads the Hyper-V drivers and their dependencies, and sd_mod
-     * (the SCSI disk driver, a module in Debian's cloud kernel) is none of hv_storvsc's dependencies, so with the
-     * kit's own initramfs the disk is found (scsi 0:0:0:0: Direct-Access Celadon Virtual Disk) but no /dev/sda
-     * appears. Built here from the kit's own downloads with its own builder; the fix belongs in the kit's list.
-     */
-    private Path initramfsWithSd(GuestKitImage kit) throws Exception {
-        Path downloads = GuestKit.defaultCacheRoot().resolve("downloads");
-        Path modules = downloads.resolve("linux-image-" + kit.kernelRelease() + ".tree/lib/modules/" + kit.kernelRelease());
-        Path busybox = downloads.resolve("busybox-static.tree/bin/busybox");
-        Assumptions.assumeTrue(Files.isDirectory(modules) && Files.isRegularFile(busybox),
-                "skipped: the guest kit's downloads are not in " + downloads);
-        List<String> wanted = new ArrayList<>(GuestKit.HYPERV_MODULES);
-        if (!wanted.contains("sd_mod")) {
-            wanted.add("sd_mod");
-        }
-        Path initrd = disks.resolve("initramfs-sd.cpio.gz");
-        new InitramfsBuilder(kit.kernelRelease(), busybox, ModuleSet.resolve(modules, wanted)).write(initrd);
-        return initrd;
     }
 
     /** Types a command and returns its output (see LinuxBootTest.run). */

@@ -26,6 +26,14 @@ public final class GuestKit {
             "hv_balloon", "hyperv_keyboard", "hid_hyperv");
 
     /**
+     * Every module the kit's initramfs loads: the Hyper-V drivers and sd_mod, the SCSI disk driver (a module in
+     * Debian's cloud kernel and none of hv_storvsc's dependencies: without it a VMBus disk is found as a SCSI
+     * device but no /dev/sda appears). Their dependencies come from each module's own .modinfo.
+     */
+    public static final List<String> GUEST_MODULES = java.util.stream.Stream.concat(HYPERV_MODULES.stream(),
+            java.util.stream.Stream.of("sd_mod")).toList();
+
+    /**
      * console=ttyS0: COM1 is the console. earlyprintk: see the earliest boot on COM1 too. panic=-1: reboot
      * (which ends the VM) at once on panic instead of hanging. The rest keep the kernel off CPU features a
      * VMM may not virtualize fully (on a software-nested KVM the guest sees the host's CPUID whatever we set,
@@ -120,7 +128,7 @@ public final class GuestKit {
             if (!Files.isRegularFile(busybox)) {
                 throw new GuestKitException("busybox-static has no bin/busybox");
             }
-            ModuleSet modules = ModuleSet.resolve(kernelTree.resolve("lib/modules/" + release), HYPERV_MODULES);
+            ModuleSet modules = ModuleSet.resolve(kernelTree.resolve("lib/modules/" + release), GUEST_MODULES);
             Path kernel = dir.resolve("vmlinuz");
             Files.copy(vmlinuz, kernel, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Path initrd = dir.resolve("initramfs.cpio.gz");
@@ -129,6 +137,7 @@ public final class GuestKit {
             p.setProperty("release", release);
             p.setProperty("cmdline", DEFAULT_CMDLINE);
             p.setProperty("initramfs", InitramfsBuilder.layoutStamp());
+            p.setProperty("wanted", String.join(",", GUEST_MODULES));
             p.setProperty("modules", String.join(",", modules.loadOrder()));
             try (var out = Files.newOutputStream(dir.resolve(MANIFEST + ".tmp"))) {
                 p.store(out, "Celadon guest kit: complete");
@@ -180,7 +189,8 @@ public final class GuestKit {
         } catch (IOException e) {
             return Optional.empty();
         }
-        if (!InitramfsBuilder.layoutStamp().equals(p.getProperty("initramfs"))) {
+        if (!InitramfsBuilder.layoutStamp().equals(p.getProperty("initramfs"))
+                || !String.join(",", GUEST_MODULES).equals(p.getProperty("wanted"))) {
             return Optional.empty(); // built by an older kit: prepare() builds it again (downloads are cached)
         }
         return Optional.of(new GuestKitImage(p.getProperty("release"), dir.resolve("vmlinuz"),

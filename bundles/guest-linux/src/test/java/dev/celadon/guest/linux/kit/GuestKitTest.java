@@ -74,7 +74,7 @@ class GuestKitTest {
     @Test
     void everyHyperVModuleAndItsDependenciesAreThereInLoadOrder() {
         List<String> order = kit.modules();
-        for (String m : GuestKit.HYPERV_MODULES) {
+        for (String m : GuestKit.GUEST_MODULES) {
             assertTrue(order.contains(m), m + " missing from " + order);
         }
         // Dependencies Linux 6.1 declares for these drivers (modinfo depends=): each before its user.
