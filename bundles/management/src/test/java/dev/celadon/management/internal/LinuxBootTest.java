@@ -178,31 +178,10 @@ class LinuxBootTest {
         run(vm, "true", 120);
     }
 
-    /**
-     * Types a command line and returns what it printed: the output between the echo of the line and an end
-     * marker computed by the shell ("end-N" with N = a shell arithmetic result, which the echoed input
-     * does not contain literally).
-     */
     String run(String vm, String command, long seconds) throws InterruptedException {
-        int n = ++commands;
-        String marker = "end-" + (n + 1000);
-        int before = console(manager, vm).length();
-        manager.console(vm).type((command + "; echo end-$((" + n + "+1000))\n").getBytes(StandardCharsets.US_ASCII));
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            String c = console(manager, vm);
-            int at = c.indexOf(marker, Math.max(0, Math.min(before, c.length())));
-            if (at >= 0) {
-                int start = c.indexOf('\n', Math.min(before, c.length()));
-                return start >= 0 && start < at ? c.substring(start + 1, at).replace("\r", "") : "";
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("'" + command + "' did not finish within " + seconds + " s; state "
-                + manager.info(vm).state() + "; console:\n" + console(manager, vm));
+        return GuestShell.run(manager, vm, command, seconds);
     }
 
-    private int commands;
 
     void awaitState(String vm, VmState state, long seconds) throws InterruptedException {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;

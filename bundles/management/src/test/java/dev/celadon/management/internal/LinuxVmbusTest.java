@@ -34,7 +34,6 @@ class LinuxVmbusTest {
     Path dir;
     VmManagerImpl manager;
     PartitionManagerImpl partitions;
-    private int commands;
 
     @AfterEach
     void tearDown() {
@@ -103,23 +102,7 @@ class LinuxVmbusTest {
                 .collect(Collectors.joining("\n"));
     }
 
-    /** Types a command and returns its output (up to an end marker the shell computes; see LinuxBootTest.run). */
     String run(String vm, String command, long seconds) throws InterruptedException {
-        int n = ++commands;
-        String marker = "end-" + (n + 1000);
-        int before = console(manager, vm).length();
-        manager.console(vm).type((command + "; echo end-$((" + n + "+1000))\n").getBytes(StandardCharsets.US_ASCII));
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            String c = console(manager, vm);
-            int at = c.indexOf(marker, Math.max(0, Math.min(before, c.length())));
-            if (at >= 0) {
-                int start = c.indexOf('\n', Math.min(before, c.length()));
-                return start >= 0 && start < at ? c.substring(start + 1, at).replace("\r", "") : "";
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("'" + command + "' did not finish within " + seconds + " s; console:\n"
-                + console(manager, vm));
+        return GuestShell.run(manager, vm, command, seconds);
     }
 }
