@@ -28,10 +28,12 @@ public final class GuestKit {
     /**
      * Every module the kit's initramfs loads: the Hyper-V drivers and sd_mod, the SCSI disk driver (a module in
      * Debian's cloud kernel and none of hv_storvsc's dependencies: without it a VMBus disk is found as a SCSI
-     * device but no /dev/sda appears). Their dependencies come from each module's own .modinfo.
+     * device but no /dev/sda appears), and virtio_pci/virtio_blk, so the same initramfs boots under QEMU with a
+     * virtio-blk disk for bench/ comparisons (on Celadon they find no device and stay idle). Their dependencies
+     * come from each module's own .modinfo.
      */
     public static final List<String> GUEST_MODULES = java.util.stream.Stream.concat(HYPERV_MODULES.stream(),
-            java.util.stream.Stream.of("sd_mod")).toList();
+            java.util.stream.Stream.of("sd_mod", "virtio_pci", "virtio_blk")).toList();
 
     /**
      * console=ttyS0: COM1 is the console. earlyprintk: see the earliest boot on COM1 too. panic=-1: reboot
