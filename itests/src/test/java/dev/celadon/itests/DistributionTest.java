@@ -447,21 +447,15 @@ class DistributionTest {
         return "dev/celadon/" + artifact + "/" + v + "/" + artifact + "-" + v + ".jar";
     }
 
-    /** Runs the licensing bundle's LicenceTool as an authority would: its own JVM, on the distribution's jars. */
+    /** Runs the SDK's licence tool (sdk/target/sdk/celadon-sdk-VERSION/bin/celadon-licence) as an authority would. */
     static void licenceTool(String... args) throws Exception {
-        Path system = karaf.home().resolve("system");
-        String cp = String.join(":", List.of(
-                celadonJar("dev.celadon.licensing"),
-                celadonJar("dev.celadon.licensing.api"),
-                "com/fasterxml/jackson/core/jackson-core/2.18.2/jackson-core-2.18.2.jar",
-                "com/fasterxml/jackson/core/jackson-databind/2.18.2/jackson-databind-2.18.2.jar",
-                "com/fasterxml/jackson/core/jackson-annotations/2.18.2/jackson-annotations-2.18.2.jar")
-                .stream().map(j -> system.resolve(j).toString()).toList());
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
-                "dev.celadon.licensing.internal.LicenceTool"));
+        Path tool = Path.of(System.getProperty("celadon.sdk", "missing"), "bin", "celadon-licence");
+        assertTrue(Files.isExecutable(tool), "no SDK licence tool at " + tool + " (build the sdk module first)");
+        List<String> command = new java.util.ArrayList<>(List.of(tool.toString()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JDK running the tests: 17
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "LicenceTool " + args[0] + " hangs");
         assertEquals(0, p.exitValue(), "LicenceTool " + String.join(" ", args) + ":\n" + out);
