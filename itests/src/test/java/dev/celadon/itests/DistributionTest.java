@@ -134,7 +134,7 @@ class DistributionTest {
         for (String f : List.of("timing", "stimer", "crash")) {
             String line = enlightenment(table, "hv-" + f);
             assertTrue(line.matches("hv-" + f + "\\s+dev\\.celadon\\.enlightenment\\." + f
-                    + "/0\\.1\\.0\\.\\S+\\s+celadon-dev-hv-" + f + "\\s+yes"), line + "\n" + table);
+                    + "/" + snapshotVersionRegex() + "\\s+celadon-dev-hv-" + f + "\\s+yes"), line + "\n" + table);
         }
         // Licensed, but no bundle of the distribution provides it: known, and not active.
         assertTrue(enlightenment(table, "hv-synic").matches("hv-synic\\s+.*not installed.*\\s+celadon-dev-hv-synic\\s+no: .*"),
@@ -368,7 +368,7 @@ class DistributionTest {
         String bundleId = id.group(1);
         String waiting = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, "waiting for a licence grant", 30);
         assertTrue(enlightenment(waiting, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+" + java.util.regex.Pattern.quote(SAMPLE_BSN)
-                + "/0\\.1\\.0\\.\\S+\\s+none\\s+no: waiting for a licence grant"), waiting);
+                + "/" + snapshotVersionRegex() + "\\s+none\\s+no: waiting for a licence grant"), waiting);
 
         // Its licence, while the authority is not trusted: refused, nothing installed, still inactive.
         String refused = karaf.execute("license:install " + licence);
@@ -385,7 +385,7 @@ class DistributionTest {
         assertTrue(accepted.contains("Installed " + SAMPLE_LICENCE + " (valid)"), accepted);
         String table = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, " yes", 30);
         assertTrue(enlightenment(table, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+" + java.util.regex.Pattern.quote(SAMPLE_BSN)
-                + "/0\\.1\\.0\\.\\S+\\s+" + SAMPLE_LICENCE + "\\s+yes"), table);
+                + "/" + snapshotVersionRegex() + "\\s+" + SAMPLE_LICENCE + "\\s+yes"), table);
 
         // A VM created now gets it: hv:partition lists it, the guest reads the bit, nothing else changed.
         karaf.execute("vm:create sampled --cpus 1 --memory 64 --image demo --backend emulator");
@@ -433,6 +433,11 @@ class DistributionTest {
     static String sampleNextVersion() {
         String[] v = celadonVersion().replace("-SNAPSHOT", "").split("\\.");
         return v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 1);
+    }
+
+    /** This build's Bundle-Version as bnd writes it for a snapshot (0.2.0-SNAPSHOT -> 0.2.0.<timestamp>), as a regex. */
+    static String snapshotVersionRegex() {
+        return java.util.regex.Pattern.quote(celadonVersion().replace("-SNAPSHOT", "")) + "\\.\\S+";
     }
 
     static String celadonVersion() {
