@@ -399,7 +399,7 @@ class DistributionTest {
         // fails the partition that used the old code (it must not outlive its bundle); the VM from before runs on.
         String updated = karaf.execute("bundle:update " + bundleId + " file:" + next);
         assertFalse(updated.toLowerCase(Locale.ROOT).contains("error"), updated);
-        String nextVersion = sampleNextVersion();
+        String nextVersion = nextMicroVersion();
         table = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, "/" + nextVersion + " ", 30);
         assertTrue(enlightenment(table, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+" + java.util.regex.Pattern.quote(SAMPLE_BSN)
                 + "/" + java.util.regex.Pattern.quote(nextVersion) + "\\s+" + SAMPLE_LICENCE + "\\s+yes"), table);
@@ -429,8 +429,8 @@ class DistributionTest {
         }
     }
 
-    /** The sample's next build (samples/enlightenment-sample/bnd-next.bnd): this build's version, micro + 1. */
-    static String sampleNextVersion() {
+    /** This build's version with micro + 1: the sample's next build (bnd-next.bnd), and the storvsp "next release". */
+    static String nextMicroVersion() {
         String[] v = celadonVersion().replace("-SNAPSHOT", "").split("\\.");
         return v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 1);
     }

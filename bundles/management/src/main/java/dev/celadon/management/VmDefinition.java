@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * What a VM is: kept as one JSON file per VM, so it survives restarts.
  *
  * @param image   {@code demo} (or another bundled micro-guest), {@code linux} (the guest kit's Debian cloud
- *                kernel and initramfs), or the path of a PVH ELF or bzImage kernel; null when {@code kernel} is set
+ *                kernel and initramfs), {@code java} (loopback backend only: a Java program is the guest), or the
+ *                path of a PVH ELF or bzImage kernel; null when {@code kernel} is set
  * @param kernel  path of a kernel file (PVH ELF or bzImage); an alternative to {@code image}
  * @param initrd  path of an initial ramdisk, optional
  * @param cmdline kernel command line, optional (the linux image has a default)
@@ -89,6 +90,11 @@ public record VmDefinition(String name, int cpus, long memoryMib, String image, 
 
     public static final String IMAGE_LINUX = "linux";
     public static final String IMAGE_DEMO = "demo";
+    /**
+     * The image of a VM on the loopback backend: the partition runs the Java program assigned to its name
+     * (LoopbackPrograms, e.g. {@code loopback:assign}); nothing is loaded into its memory.
+     */
+    public static final String IMAGE_JAVA = "java";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     /** Checks what can be checked without the host; the manager checks files and host limits. */

@@ -37,6 +37,14 @@ public interface VmManager {
      */
     VmInfo detachDisk(String name, String disk);
 
+    /**
+     * The VMBus channels of a running VM, by relid: each channel's state, rings and counters as its VMBus server
+     * sees them now, and the description of the device serving it.
+     *
+     * @throws VmException if there is no such VM, it is not running, or it runs without a VMBus server
+     */
+    List<VmChannel> channels(String name);
+
     /** The console of a VM that is running or has run since Celadon started. */
     VmConsole console(String name);
 

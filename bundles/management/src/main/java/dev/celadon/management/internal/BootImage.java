@@ -38,8 +38,19 @@ record BootImage(String source, KernelFile kernel, KernelFile initrd, String cmd
         return cmdline;
     }
 
+    /** The name of the backend whose partitions run Java programs (bundles/loopback). */
+    static final String LOOPBACK_BACKEND = "loopback";
+
+    /** Whether this is {@code --image java}: no kernel, the loopback partition's Java program is the guest. */
+    boolean javaProgram() {
+        return kernel == null;
+    }
+
     static BootImage resolve(VmDefinition d, Supplier<GuestKit> guestKit) {
         String image = d.image();
+        if (VmDefinition.IMAGE_JAVA.equals(image)) {
+            return new BootImage("the Java program assigned to " + d.name() + " (loopback)", null, null, "");
+        }
         if (image != null && MicroGuests.names().contains(image)) {
             return new BootImage("micro-guest " + image, KernelFile.of(image, MicroGuests.image(image)),
                     initrd(d.initrd()), d.cmdline() == null ? "" : d.cmdline());
@@ -58,6 +69,17 @@ record BootImage(String source, KernelFile kernel, KernelFile initrd, String cmd
     /** Checks, when a VM is defined, that its files exist and the kernel is a format we boot (from its header). */
     static void check(VmDefinition d) {
         String image = d.image();
+        boolean loopback = LOOPBACK_BACKEND.equals(d.backendOrAuto());
+        if (VmDefinition.IMAGE_JAVA.equals(image) != loopback) {
+            throw new VmException(loopback ? "the loopback backend runs Java programs, not kernels: use --image java"
+                    : "--image java (a Java program as the guest) needs --backend loopback");
+        }
+        if (loopback) {
+            if (d.initrd() != null || d.cmdline() != null) {
+                throw new VmException("--image java takes no --initrd or --cmdline: nothing is loaded");
+            }
+            return;
+        }
         if (image != null && (MicroGuests.names().contains(image) || VmDefinition.IMAGE_LINUX.equals(image))) {
             initrd(d.initrd());
             return;
@@ -78,6 +100,7 @@ record BootImage(String source, KernelFile kernel, KernelFile initrd, String cmd
     static List<String> names() {
         List<String> names = new ArrayList<>(MicroGuests.names());
         names.add(VmDefinition.IMAGE_LINUX);
+        names.add(VmDefinition.IMAGE_JAVA);
         Collections.sort(names);
         return names;
     }

@@ -11,6 +11,7 @@ import dev.celadon.hypervisor.api.PartitionState;
 import dev.celadon.hypervisor.api.hyperv.HyperV;
 import dev.celadon.loader.GuestLoader;
 import dev.celadon.management.VmConsole;
+import dev.celadon.management.VmChannel;
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmException;
 import dev.celadon.management.VmInfo;
@@ -381,6 +382,20 @@ public final class VmManagerImpl implements VmManager {
         }
         run.partition().stop(); // returns once threads, descriptors and memory are released
         return info(vm);
+    }
+
+    @Override
+    public List<VmChannel> channels(String name) {
+        Vm vm = vm(name);
+        VmRun run;
+        synchronized (vm) {
+            run = vm.run;
+            if (run == null) {
+                throw new VmException("VM " + name + " is not running (" + vm.state.name().toLowerCase()
+                        + "): it has VMBus channels only while it runs");
+            }
+        }
+        return run.channels();
     }
 
     /**

@@ -8,7 +8,9 @@ import dev.celadon.guest.linux.acpi.SerialPortDevice;
 import dev.celadon.guest.linux.acpi.SleepControl;
 import dev.celadon.guest.linux.acpi.VmbusAcpiDevice;
 import dev.celadon.guest.linux.acpi.AcpiDevice;
+import dev.celadon.hypervisor.api.BackendKind;
 import dev.celadon.hypervisor.api.MemoryRegion;
+import dev.celadon.hypervisor.api.backend.BootState;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionDevice;
@@ -19,14 +21,18 @@ import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.loader.BootRequest;
 import dev.celadon.loader.GuestLoader;
 import dev.celadon.loader.LoadedImage;
+import dev.celadon.management.VmChannel;
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmException;
+import dev.celadon.vmbus.Guid;
+import dev.celadon.vmbus.server.ChannelInfo;
 import dev.celadon.vmbus.server.VmbusServer;
 import dev.celadon.vmbus.server.provider.DeviceRequest;
 import dev.celadon.vmbus.server.provider.ProvidedDevice;
 import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -231,6 +237,9 @@ final class VmRun {
             for (Served s : served) {
                 open(s, find(providers, s.request.kind()), p, vmbus); // closed with the server if the start fails
             }
+            if (image.javaProgram()) {
+                return launchJava(p, vmbus, served, listener);
+            }
             // The MADT describes the interrupt hardware this backend really built.
             AcpiImage acpi = AcpiTables.build(new AcpiConfig(p.interrupts().topology(), devices), ACPI_BASE);
             p.memory().write(acpi.baseAddress(), acpi.bytes());
@@ -260,6 +269,29 @@ final class VmRun {
             p.stop();
             throw e;
         }
+    }
+
+    /**
+     * {@code --image java}: a loopback partition, whose guest is the Java program assigned to its name. It has no
+     * interrupt lines (so no COM1 and no console), no firmware tables and nothing to load; the program finds
+     * VMBus through the Hyper-V CPUID leaves, as the SynIC and the VMBus server are the same as for Linux.
+     */
+    private static VmRun launchJava(Partition p, VmbusServer vmbus, List<Served> served, PartitionListener listener) {
+        if (p.backend().kind() != BackendKind.LOOPBACK) {
+            throw new VmException("--image java runs on the loopback backend only, not on " + p.backend().name());
+        }
+        if (vmbus == null) {
+            throw new VmException("VM " + p.name() + ": the loopback partition has no Hyper-V layer for VMBus");
+        }
+        VmRun run = new VmRun(p, null, vmbus, served);
+        run.facts.put("boot", "the Java program assigned to " + p.name() + " (loopback; nothing loaded)");
+        run.facts.put("vmbus", "server on SINT " + VmbusServer.VMBUS_MESSAGE_SINT + ", no ACPI (a Java guest)");
+        run.facts.put("console", "none: a loopback partition has no interrupt lines for COM1");
+        run.facts.putAll(p.backend().asMap());
+        p.addListener(listener);
+        // The boot state is ignored by the loopback backend: there is no instruction stream to enter.
+        p.start(new BootState(BootState.Mode.PROTECTED_32, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        return run;
     }
 
     /**
@@ -334,6 +366,29 @@ final class VmRun {
             ended = true;
         }
         console.connect(null);
-        uart.close();
+        if (uart != null) {
+            uart.close();
+        }
+    }
+
+    /** Every channel of the VMBus server with the description of the device serving it (null if none of ours). */
+    List<VmChannel> channels() {
+        if (vmbus == null) {
+            throw new VmException("VM " + partition.name() + " runs without a VMBus server (its partition has no "
+                    + "Hyper-V layer)");
+        }
+        Map<Guid, String> descriptions = new HashMap<>();
+        synchronized (served) {
+            for (Served s : served) {
+                if (s.device != null) {
+                    descriptions.put(s.device.device().instance(), s.device.description());
+                }
+            }
+        }
+        List<VmChannel> out = new ArrayList<>();
+        for (ChannelInfo c : vmbus.channels()) {
+            out.add(new VmChannel(c, descriptions.get(c.instance())));
+        }
+        return out;
     }
 }

@@ -330,6 +330,33 @@ public final class RingBuffer {
         return (int) U32.getAcquire(header, INTERRUPT_MASK) != 0;
     }
 
+    /**
+     * The ring's fill as its shared header says now, validated but without touching either end's state (safe from
+     * any thread, never throws for a bad index): what an operator's listing shows.
+     */
+    public RingFill fill() {
+        long w = Integer.toUnsignedLong((int) U32.getAcquire(header, WRITE_INDEX));
+        long r = Integer.toUnsignedLong((int) U32.getAcquire(header, READ_INDEX));
+        int mask = (int) U32.getAcquire(header, INTERRUPT_MASK);
+        int pending = (int) U32.getAcquire(header, PENDING_SEND_SIZE);
+        String problem = indexProblem(w, "write_index");
+        if (problem == null) {
+            problem = indexProblem(r, "read_index");
+        }
+        int used = problem != null ? -1 : used((int) w, (int) r);
+        return new RingFill(size, w, r, used, mask, pending, problem);
+    }
+
+    private String indexProblem(long v, String name) {
+        if (v >= size) {
+            return name + " " + v + " is beyond the ring's " + size + " data bytes";
+        }
+        if ((v & 7) != 0) {
+            return name + " " + v + " is not a multiple of 8";
+        }
+        return null;
+    }
+
     /** Bytes published and not yet read, as the consumer sees them now. */
     public int bytesToRead() {
         return used(loadWriteIndex(), readIndex);

@@ -4,5 +4,5 @@
  * the consumer's signalling rules. Whatever the other side writes into the shared header or the packet
  * descriptors is validated; a violation is a {@link dev.celadon.vmbus.ring.RingBufferException} naming it.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.celadon.vmbus.ring;

@@ -4,5 +4,5 @@
  * layer, and VSPs plug in as {@link dev.celadon.vmbus.server.VmbusDevice}s, each given a
  * {@link dev.celadon.vmbus.server.Channel} (its two rings and a worker thread) while the guest has it open.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package dev.celadon.vmbus.server;

@@ -115,6 +115,10 @@ class HostileGuestTest extends LoopbackFixture {
         ChannelInfo i = info(ca.relid());
         assertEquals(ChannelInfo.State.FAILED, i.state());
         assertTrue(i.closeReason().contains("4294967288") && i.closeReason().contains("beyond"), i.closeReason());
+        // The listing shows the damage from the header without throwing, and counts the violation.
+        assertEquals("invalid: write_index 4294967288 is beyond the ring's 4096 data bytes", i.inbound().toString());
+        assertEquals(1, i.violations());
+        assertEquals(0, info(cb.relid()).violations());
         assertTrue(server.violations().stream().anyMatch(v -> v.contains("channel " + ca.relid() + " closed")));
         // The device was closed after its worker ended.
         deadline = System.currentTimeMillis() + 5000;

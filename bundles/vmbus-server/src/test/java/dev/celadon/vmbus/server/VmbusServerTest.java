@@ -114,6 +114,11 @@ class VmbusServerTest extends LoopbackFixture {
         assertEquals(2000, i.packetsOut());
         assertTrue(i.signalsIn() > 0 && i.signalsIn() <= ca.signalsSent, i.toString());
         assertTrue(i.signalsOut() > 0);
+        // Every echo was read by both sides: both rings empty, their data areas 3 pages each.
+        assertEquals("0/12288", i.inbound().toString());
+        assertEquals("0/12288", i.outbound().toString());
+        assertEquals(0, i.violations());
+        assertEquals(8192, info(cb.relid()).outbound().dataSize());
         assertEquals(2, partition.sintOfFlag(0, ca.relid()), "channel events on SINT 2");
         assertTrue(a.worker.getName().startsWith("vmbus-channel-"));
     }

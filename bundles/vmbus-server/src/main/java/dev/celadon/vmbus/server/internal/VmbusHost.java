@@ -38,6 +38,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The VMBus control protocol, host side, for one partition. All control state is guarded by this object's lock;
@@ -69,6 +71,8 @@ public final class VmbusHost implements VmbusServer {
     private final TreeMap<Integer, ServerChannel> channels = new TreeMap<>();
     private final Map<Integer, GpadlAssembler> pendingGpadls = new HashMap<>();
     private final Deque<String> violations = new ArrayDeque<>();
+    /** Violations per offered relid (counted by workers too, without the server's lock); dropped with the relid. */
+    private final Map<Integer, AtomicLong> violationCounts = new ConcurrentHashMap<>();
     private GpadlTable gpadls = new GpadlTable();
     /** Handle to owning relid, beside the table, for per-channel counts. */
     private final Map<Integer, Integer> gpadlOwners = new HashMap<>();
@@ -472,6 +476,7 @@ public final class VmbusHost implements VmbusServer {
 
     private void forget(ServerChannel ch) {
         channels.remove(ch.relid);
+        violationCounts.remove(ch.relid);
         gpadls.removeChannel(ch.relid);
         gpadlOwners.values().removeIf(r -> r == ch.relid);
         pendingGpadls.values().removeIf(a -> a.childRelid() == ch.relid);
@@ -536,6 +541,7 @@ public final class VmbusHost implements VmbusServer {
             }
         });
         channels.put(relid, ch);
+        violationCounts.put(relid, new AtomicLong());
         if (offersRequested) {
             sendOffer(ch); // hot add
         }
@@ -586,9 +592,12 @@ public final class VmbusHost implements VmbusServer {
             ChannelSession s = ch.session;
             String reason = s != null && s.failure() != null ? s.failure() : ch.closeReason;
             int n = (int) gpadlOwners.values().stream().filter(r -> r == ch.relid).count();
+            AtomicLong v = violationCounts.get(ch.relid);
             out.add(new ChannelInfo(ch.relid, ch.connectionId, ch.device.interfaceType(), ch.device.instance(),
                     ch.effectiveState(), n, s == null ? 0 : s.packetsIn.get(), s == null ? 0 : s.packetsOut.get(),
-                    s == null ? 0 : s.signalsIn.get(), s == null ? 0 : s.signalsOut.get(), reason));
+                    s == null ? 0 : s.signalsIn.get(), s == null ? 0 : s.signalsOut.get(), reason,
+                    s == null ? null : s.inbound().fill(), s == null ? null : s.outbound().fill(),
+                    v == null ? 0 : v.get()));
         }
         return out;
     }
@@ -602,6 +611,10 @@ public final class VmbusHost implements VmbusServer {
 
     private void violation(int relid, String reason) {
         LOG.warn("VMBus: {}", reason);
+        AtomicLong count = violationCounts.get(relid); // only relids offered now count
+        if (count != null) {
+            count.incrementAndGet();
+        }
         synchronized (violations) {
             if (violations.size() == MAX_EVENTS) {
                 violations.removeFirst();
@@ -630,6 +643,7 @@ public final class VmbusHost implements VmbusServer {
             }
         }
         channels.clear();
+        violationCounts.clear();
         messageConnections.forEach(Registration::close);
     }
 }
