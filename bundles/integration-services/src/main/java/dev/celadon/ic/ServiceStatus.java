@@ -12,6 +12,8 @@ package dev.celadon.ic;
 public record ServiceStatus(String service, State state, String framework, String version, String detail) {
 
     public enum State {
+        /** Not offered to this VM's guest; the detail says why. */
+        UNAVAILABLE,
         /** The guest has not opened the channel (no hv_utils, or not loaded yet), or closed it. */
         CLOSED,
         /** Open; the host's NEGOTIATE has not been answered yet. */

@@ -329,6 +329,7 @@ abstract class IcService implements VmbusDevice {
         ServiceStatus st = status();
         String v = st.version() == null ? "" : " " + st.version();
         String what = switch (st.state()) {
+            case UNAVAILABLE -> "not offered: " + st.detail();
             case CLOSED -> "not connected: " + st.detail();
             case NEGOTIATING -> "negotiating: " + st.detail();
             case READY -> st.detail();

@@ -1,11 +1,11 @@
 package dev.celadon.ic.internal;
 
-import dev.celadon.hypervisor.api.GuestMemory;
 import dev.celadon.ic.HeartbeatStatus;
 import dev.celadon.ic.IcException;
 import dev.celadon.ic.IntegrationServices;
 import dev.celadon.ic.ServiceStatus;
 import dev.celadon.vmbus.server.provider.ProvidedDevice;
+import dev.celadon.vmbus.server.provider.ServiceRequest;
 import dev.celadon.vmbus.server.provider.VmbusServiceProvider;
 import java.util.List;
 import java.util.Map;
@@ -50,10 +50,26 @@ public final class IntegrationServicesComponent implements VmbusServiceProvider,
         return "ic";
     }
 
+    /** The enlightenment that gives a partition TIME_REF_COUNT (0x40000020). */
+    public static final String TIMING_FEATURE = "hv-timing";
+
+    /**
+     * Time sync only where the partition has TIME_REF_COUNT: hv_utils reads that MSR on every sample it gets
+     * (adj_guesttime), and without it each read faults, which Linux reports as an "unchecked MSR access error" with
+     * a call trace. Real Hyper-V always has the MSR; here it is the licence-gated hv-timing enlightenment.
+     */
     @Override
-    public Map<String, ProvidedDevice> open(String vm, GuestMemory memory) {
+    public Map<String, ProvidedDevice> open(ServiceRequest request) {
+        String vm = request.vm();
+        String noTimeSync = request.enlightenments().contains(TIMING_FEATURE) ? null
+                : "the partition has no TIME_REF_COUNT (the " + TIMING_FEATURE + " enlightenment), which hv_utils'"
+                        + " time sync reads on every sample";
+        if (noTimeSync != null) {
+            LOG.info("VM {}: time sync IC not offered: {}", vm, noTimeSync);
+        }
         VmIntegration[] self = new VmIntegration[1];
-        VmIntegration run = new VmIntegration(vm, heartbeatMs, timesyncMs, () -> runs.remove(vm, self[0]));
+        VmIntegration run = new VmIntegration(vm, heartbeatMs, timesyncMs, noTimeSync,
+                () -> runs.remove(vm, self[0]));
         self[0] = run;
         VmIntegration before = runs.put(vm, run);
         if (before != null) {

@@ -57,7 +57,7 @@ final class ShutdownService extends IcService {
                 case NEGOTIATING -> "the guest of VM " + vm + " has not answered version negotiation on the shutdown"
                         + " channel";
                 case FAILED -> "the shutdown channel of VM " + vm + " failed: " + status().detail();
-                case READY -> "the shutdown channel of VM " + vm + " is not ready";
+                case READY, UNAVAILABLE -> "the shutdown channel of VM " + vm + " is not ready";
             });
         }
         CompletableFuture<Integer> ack = new CompletableFuture<>();

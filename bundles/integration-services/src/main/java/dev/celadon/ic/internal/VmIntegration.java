@@ -31,10 +31,14 @@ final class VmIntegration {
     final TimeSyncService timesync;
     private final ScheduledExecutorService scheduler;
     private final Runnable forget;
-    private int open = 3;
+    /** Why time sync is not offered, or null if it is. */
+    final String noTimeSync;
+    private int open;
 
-    VmIntegration(String vm, long heartbeatMs, long timesyncMs, Runnable forget) {
+    VmIntegration(String vm, long heartbeatMs, long timesyncMs, String noTimeSync, Runnable forget) {
         this.vm = vm;
+        this.noTimeSync = noTimeSync;
+        this.open = noTimeSync == null ? 3 : 2;
         this.forget = forget;
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, THREAD_PREFIX + vm);
@@ -57,13 +61,16 @@ final class VmIntegration {
     Map<String, ProvidedDevice> devices() {
         Map<String, ProvidedDevice> m = new LinkedHashMap<>();
         for (IcService s : List.of(shutdown, heartbeat, timesync)) {
-            m.put(s.service, new Served(s));
+            if (s != timesync || noTimeSync == null) {
+                m.put(s.service, new Served(s));
+            }
         }
         return m;
     }
 
     List<ServiceStatus> statuses() {
-        return List.of(shutdown.status(), heartbeat.status(), timesync.status());
+        return List.of(shutdown.status(), heartbeat.status(), noTimeSync == null ? timesync.status()
+                : new ServiceStatus(timesync.service, ServiceStatus.State.UNAVAILABLE, null, null, noTimeSync));
     }
 
     private void deviceClosed() {

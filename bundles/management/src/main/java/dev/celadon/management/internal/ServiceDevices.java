@@ -1,8 +1,8 @@
 package dev.celadon.management.internal;
 
-import dev.celadon.hypervisor.api.GuestMemory;
 import dev.celadon.vmbus.server.VmbusServer;
 import dev.celadon.vmbus.server.provider.ProvidedDevice;
+import dev.celadon.vmbus.server.provider.ServiceRequest;
 import dev.celadon.vmbus.server.provider.VmbusServiceProvider;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,14 +23,14 @@ final class ServiceDevices {
     }
 
     private final String vm;
-    private final GuestMemory memory;
+    private final ServiceRequest request;
     private final VmbusServer vmbus;
     private final List<Entry> entries = new ArrayList<>();
     private boolean closed;
 
-    ServiceDevices(String vm, GuestMemory memory, VmbusServer vmbus) {
-        this.vm = vm;
-        this.memory = memory;
+    ServiceDevices(ServiceRequest request, VmbusServer vmbus) {
+        this.vm = request.vm();
+        this.request = request;
         this.vmbus = vmbus;
     }
 
@@ -41,7 +41,7 @@ final class ServiceDevices {
         }
         Map<String, ProvidedDevice> devices;
         try {
-            devices = provider.open(vm, memory);
+            devices = provider.open(request);
         } catch (IOException | RuntimeException e) {
             LOG.error("VM {}: the {} services could not be opened, the VM runs without them: {}", vm,
                     provider.name(), e.getMessage());

@@ -24,6 +24,7 @@ import dev.celadon.management.VmException;
 import dev.celadon.vmbus.server.VmbusServer;
 import dev.celadon.vmbus.server.provider.DeviceRequest;
 import dev.celadon.vmbus.server.provider.ProvidedDevice;
+import dev.celadon.vmbus.server.provider.ServiceRequest;
 import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
 import dev.celadon.vmbus.server.provider.VmbusServiceProvider;
 import java.io.IOException;
@@ -306,7 +307,8 @@ final class VmRun {
             return null;
         }
         VmbusServer server = VmbusServer.create(hv, p.memory(), p.config().vpCount());
-        ServiceDevices serviceDevices = new ServiceDevices(p.name(), p.memory(), server);
+        ServiceDevices serviceDevices = new ServiceDevices(new ServiceRequest(p.name(), p.memory(),
+                hv.enlightenments()), server);
         services[0] = serviceDevices;
         p.addDevice(new PartitionDevice() {
             @Override

@@ -1,6 +1,5 @@
 package dev.celadon.vmbus.server.provider;
 
-import dev.celadon.hypervisor.api.GuestMemory;
 import org.osgi.annotation.versioning.ConsumerType;
 
 import java.io.IOException;
@@ -21,11 +20,11 @@ public interface VmbusServiceProvider {
     String name();
 
     /**
-     * Opens this provider's devices for one run of the VM named {@code vm}, whose RAM is {@code memory}. The caller
-     * offers each {@link ProvidedDevice#device()} in the map's order and closes each when the run ends.
+     * Opens this provider's devices for one run of a VM. The caller offers each {@link ProvidedDevice#device()} in
+     * the map's order and closes each when the run ends.
      *
      * @return the devices by a short label (letters, digits, '-'), unique within this provider
      * @throws IOException if the devices cannot be made now
      */
-    Map<String, ProvidedDevice> open(String vm, GuestMemory memory) throws IOException;
+    Map<String, ProvidedDevice> open(ServiceRequest request) throws IOException;
 }
