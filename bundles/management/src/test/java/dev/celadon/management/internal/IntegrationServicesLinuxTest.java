@@ -142,6 +142,48 @@ class IntegrationServicesLinuxTest {
         assertTrue(after2.getMessage().contains("has no integration services"), after2.getMessage());
     }
 
+    /**
+     * The counter-check of the clock above, and the partition without TIME_REF_COUNT: time sync is not offered (so
+     * hv_utils never reads the missing MSR and its log stays clean), vm:info says why, and the guest's clock stays
+     * where it started, in 1970; heartbeat and shutdown work as before.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.celadon.management.internal.Host#guestBackends")
+    void withoutTimeRefCountTheClockIsLeftAloneAndTheRestWorks(String backend) throws Exception {
+        Host.requireBackend(backend);
+        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
+                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        manager = Host.manager(dir, Host.partitions());
+        IntegrationServicesComponent ic = new IntegrationServicesComponent();
+        manager.addServiceProvider(ic);
+        manager.create(new VmDefinition("ic2", 1, 256, VmDefinition.IMAGE_LINUX, null, null, null, backend));
+        manager.start("ic2");
+        awaitConsole(manager, "ic2", "CELADON-GUEST-READY cpus=1 mem_kb=", 300);
+        GuestShell.run(manager, "ic2", "true", 120);
+        awaitConsole(manager, "ic2", "hv_utils: Shutdown IC version 3.0", 120);
+        awaitHeartbeat(ic, "ic2", 30);
+        Map<String, String> runtime = manager.info("ic2").runtime();
+        assertFalse(runtime.containsKey("ic.timesync"), runtime.toString());
+        assertEquals("UNAVAILABLE", ic.services("ic2").get(2).state().name());
+        String date = GuestShell.run(manager, "ic2", "date +%s", 60).trim();
+        long guest = Long.parseLong(date.lines().reduce((a, b) -> b).orElse("").trim());
+        System.out.println("IntegrationServicesLinuxTest[" + backend + "]: without time sync the guest's date +%s is "
+                + guest + "; " + ic.services("ic2").get(2).detail());
+        assertTrue(guest < 86_400, "no RTC and no time sync: the guest's clock is still on 1970-01-01: " + guest);
+
+        ic.requestShutdown("ic2", 10_000);
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (manager.info("ic2").state() != VmState.STOPPED && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        String log = console(manager, "ic2");
+        assertEquals(VmState.STOPPED, manager.info("ic2").state(), log);
+        assertTrue(log.contains("hv_utils: Shutdown request received - graceful shutdown initiated"), log);
+        assertFalse(log.contains("hv_utils: TimeSync IC version"), "not offered, so never negotiated:\n" + log);
+        LinuxBootTest.assertCleanKernelLog(log);
+        assertTrue(Host.threadsNamed("ic-ic2").isEmpty(), Host.threadsNamed("ic-ic2").toString());
+    }
+
     /** Waits until the heartbeat has answers and counts as alive. */
     static HeartbeatStatus awaitHeartbeat(IntegrationServicesComponent ic, String vm, long seconds)
             throws InterruptedException {
