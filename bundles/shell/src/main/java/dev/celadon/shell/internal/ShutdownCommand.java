@@ -7,6 +7,7 @@ import dev.celadon.management.VmInfo;
 import dev.celadon.management.VmState;
 import dev.celadon.shell.internal.completers.VmNameCompleter;
 import java.io.PrintStream;
+import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -30,7 +31,12 @@ public class ShutdownCommand extends VmAction {
     @Completion(VmNameCompleter.class)
     String name;
 
-    @Option(name = "--timeout", aliases = "-t", description = "Seconds to wait for the guest to power off (default 60)")
+    /** Karaf stops reading options at the first argument: {@code vm:shutdown web --timeout 30} too. */
+    @Argument(index = 1, name = "options", description = "--timeout SECONDS may also follow the name",
+            multiValued = true)
+    List<String> trailing;
+
+    @Option(name = "-t", aliases = "--timeout", description = "Seconds to wait for the guest to power off (default 60)")
     int timeout = 60;
 
     @Reference
@@ -38,6 +44,20 @@ public class ShutdownCommand extends VmAction {
 
     @Override
     void run(PrintStream out) throws InterruptedException {
+        List<String> rest = trailing == null ? List.of() : trailing;
+        for (int i = 0; i < rest.size(); i++) {
+            String t = rest.get(i);
+            String value = t.startsWith("--timeout=") ? t.substring(10)
+                    : (t.equals("--timeout") || t.equals("-t")) && i + 1 < rest.size() ? rest.get(++i) : null;
+            if (value == null) {
+                throw new VmException("unknown option or extra argument '" + t + "' (see vm:shutdown --help)");
+            }
+            try {
+                timeout = Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new VmException("--timeout takes whole seconds, not '" + value + "'");
+            }
+        }
         if (timeout < 1 || timeout > 86_400) {
             throw new VmException("--timeout must be 1 to 86400 seconds, not " + timeout);
         }
