@@ -7,4 +7,5 @@ celadon_prerequisites
 java -version 2>&1 | sed -n 1p
 mvn -B -v | sed -n 1p
 celadon_kvm_report
+scripts/baseline.sh "$@"
 exec mvn -B install "$@"

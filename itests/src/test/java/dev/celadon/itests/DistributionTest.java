@@ -330,7 +330,7 @@ class DistributionTest {
      * bundle; the bundle installed at runtime waits for a licence; the licence is refused while its signer is not
      * trusted, accepted once the public key is in etc/celadon/trust (no restart); a guest created afterwards reads
      * the bit in CPUID (guest-micro's hvenl prints 0x40000004 EAX) and hv:partition lists the feature; the bundle
-     * is replaced by its 0.1.1 build with bundle:update (same bundle id, active again) and uninstalled, after which
+     * is replaced by its next build (micro version + 1) with bundle:update (same bundle id, active again) and uninstalled, after which
      * guests go without the bit and a VM created before the sample kept running throughout.
      */
     @Test
@@ -395,15 +395,16 @@ class DistributionTest {
         assertFalse(enlightenmentsOf("plain").contains(SAMPLE_FEATURE), "a running VM keeps what it was created with");
         assertEquals(without | RELAXED_TIMING, recommendations(hvenl, "enl-licensed"));
 
-        // Replaced by its next build: same bundle, version 0.1.1, active again under the same licence. The core
+        // Replaced by its next build: same bundle, the next micro version, active again under the same licence. The core
         // fails the partition that used the old code (it must not outlive its bundle); the VM from before runs on.
         String updated = karaf.execute("bundle:update " + bundleId + " file:" + next);
         assertFalse(updated.toLowerCase(Locale.ROOT).contains("error"), updated);
-        table = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, "/0.1.1 ", 30);
+        String nextVersion = sampleNextVersion();
+        table = karaf.awaitOutput("hv:enlightenments " + SAMPLE_FEATURE, "/" + nextVersion + " ", 30);
         assertTrue(enlightenment(table, SAMPLE_FEATURE).matches(SAMPLE_FEATURE + "\\s+" + java.util.regex.Pattern.quote(SAMPLE_BSN)
-                + "/0\\.1\\.1\\s+" + SAMPLE_LICENCE + "\\s+yes"), table);
+                + "/" + java.util.regex.Pattern.quote(nextVersion) + "\\s+" + SAMPLE_LICENCE + "\\s+yes"), table);
         assertTrue(karaf.execute("bundle:list -s").lines().anyMatch(l -> l.trim().startsWith(bundleId + " ")
-                && l.contains("Active") && l.contains("0.1.1") && l.contains(SAMPLE_BSN)), karaf.execute("bundle:list -s"));
+                && l.contains("Active") && l.contains(nextVersion) && l.contains(SAMPLE_BSN)), karaf.execute("bundle:list -s"));
         String failed = karaf.awaitOutput("vm:info sampled", "went away", 30);
         assertTrue(failed.contains("enlightenment " + SAMPLE_FEATURE + " went away while the partition used it"), failed);
         assertEquals(without | RELAXED_TIMING, recommendations(hvenl, "enl-updated"));
@@ -428,21 +429,33 @@ class DistributionTest {
         }
     }
 
-    /** Runs the licensing bundle's LicenceTool as an authority would: its own JVM, on the distribution's jars. */
+    /** The sample's next build (samples/enlightenment-sample/bnd-next.bnd): this build's version, micro + 1. */
+    static String sampleNextVersion() {
+        String[] v = celadonVersion().replace("-SNAPSHOT", "").split("\\.");
+        return v[0] + "." + v[1] + "." + (Integer.parseInt(v[2]) + 1);
+    }
+
+    static String celadonVersion() {
+        String v = System.getProperty("celadon.version");
+        assertTrue(v != null, "celadon.version is not set (itests/pom.xml passes the project version)");
+        return v;
+    }
+
+    /** Where the distribution's system/ repository keeps a Celadon artifact of this build's version. */
+    static String celadonJar(String artifact) {
+        String v = celadonVersion();
+        return "dev/celadon/" + artifact + "/" + v + "/" + artifact + "-" + v + ".jar";
+    }
+
+    /** Runs the SDK's licence tool (sdk/target/sdk/celadon-sdk-VERSION/bin/celadon-licence) as an authority would. */
     static void licenceTool(String... args) throws Exception {
-        Path system = karaf.home().resolve("system");
-        String cp = String.join(":", List.of(
-                "dev/celadon/dev.celadon.licensing/0.1.0-SNAPSHOT/dev.celadon.licensing-0.1.0-SNAPSHOT.jar",
-                "dev/celadon/dev.celadon.licensing.api/0.1.0-SNAPSHOT/dev.celadon.licensing.api-0.1.0-SNAPSHOT.jar",
-                "com/fasterxml/jackson/core/jackson-core/2.18.2/jackson-core-2.18.2.jar",
-                "com/fasterxml/jackson/core/jackson-databind/2.18.2/jackson-databind-2.18.2.jar",
-                "com/fasterxml/jackson/core/jackson-annotations/2.18.2/jackson-annotations-2.18.2.jar")
-                .stream().map(j -> system.resolve(j).toString()).toList());
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", cp,
-                "dev.celadon.licensing.internal.LicenceTool"));
+        Path tool = Path.of(System.getProperty("celadon.sdk", "missing"), "bin", "celadon-licence");
+        assertTrue(Files.isExecutable(tool), "no SDK licence tool at " + tool + " (build the sdk module first)");
+        List<String> command = new java.util.ArrayList<>(List.of(tool.toString()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JDK running the tests: 17
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "LicenceTool " + args[0] + " hangs");
         assertEquals(0, p.exitValue(), "LicenceTool " + String.join(" ", args) + ":\n" + out);
@@ -450,8 +463,7 @@ class DistributionTest {
 
     /** guest-micro's hvenl micro-guest, taken from the distribution's own guest-micro bundle. */
     static Path extractHvenl(Path dir) throws Exception {
-        Path bundle = karaf.home().resolve(
-                "system/dev/celadon/dev.celadon.guest.micro/0.1.0-SNAPSHOT/dev.celadon.guest.micro-0.1.0-SNAPSHOT.jar");
+        Path bundle = karaf.home().resolve("system").resolve(celadonJar("dev.celadon.guest.micro"));
         Path elf = dir.resolve("hvenl.elf");
         try (var zip = new java.util.zip.ZipFile(bundle.toFile())) {
             var entry = zip.getEntry("dev/celadon/guest/micro/images/hvenl.elf");

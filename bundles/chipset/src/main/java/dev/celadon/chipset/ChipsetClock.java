@@ -7,6 +7,7 @@ package dev.celadon.chipset;
  * <p>The TSC is {@code nanos() * tscHz() / 10^9} unless an implementation overrides the conversions (a backend whose
  * RDTSC has an offset overrides both, consistently).
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface ChipsetClock {
 
     /** Virtual time of the partition in nanoseconds; never decreases. */

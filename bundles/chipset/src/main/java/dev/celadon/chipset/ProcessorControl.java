@@ -4,6 +4,7 @@ package dev.celadon.chipset;
  * What the local APIC asks of its processor, implemented by the backend for each virtual processor. Every method is
  * called with no chipset lock held, possibly from another vCPU's or a device's thread, and must not block.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface ProcessorControl {
 
     /**

@@ -4,5 +4,5 @@
  * and MSI messages between them, and a 24-pin {@link dev.celadon.chipset.IoApic}. No threads and no services: the
  * backend owns the vCPU threads, calls in, and is called back through {@link dev.celadon.chipset.ProcessorControl}.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.0.1")
 package dev.celadon.chipset;

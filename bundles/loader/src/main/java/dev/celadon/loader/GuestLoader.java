@@ -3,6 +3,7 @@ package dev.celadon.loader;
 import dev.celadon.hypervisor.api.GuestMemory;
 
 /** Loads a kernel into a partition's memory and says where its boot processor starts. */
+@org.osgi.annotation.versioning.ProviderType
 public interface GuestLoader {
 
     /**

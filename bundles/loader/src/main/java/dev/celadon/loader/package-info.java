@@ -8,5 +8,5 @@
  * 2.0.0: {@code BootRequest.kernel()} and {@code initrd()} return {@code KernelFile} (the byte[] constructor
  * and {@code of(byte[], byte[], String)} remain); {@code ImageFormat.MULTIBOOT}.
  */
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.0.1")
 package dev.celadon.loader;

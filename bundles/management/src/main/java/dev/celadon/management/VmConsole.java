@@ -3,6 +3,7 @@ package dev.celadon.management;
 import java.util.function.Consumer;
 
 /** A VM's serial console (COM1): what the guest printed, and a way to type into it. */
+@org.osgi.annotation.versioning.ProviderType
 public interface VmConsole {
 
     /** Console output kept so far (the most recent bytes when it grew past its limit). */

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
  * not only whole sectors), and a {@link #flush()} after which every write completed before it survives a crash
  * of this process or of the host. Implementations are safe for use by several threads.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface VirtualDisk extends Closeable {
     /** The virtual size in bytes, a multiple of {@link #sectorSize()}. */
     long size();

@@ -5,5 +5,5 @@
  * file is validated; a bad file is refused with a {@link dev.celadon.vhd.VhdException} naming the file and
  * the field.
  */
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.0.1")
 package dev.celadon.vhd;

@@ -8,6 +8,7 @@ import dev.celadon.hypervisor.api.intercept.CpuidResult;
  * (where documented) ends {@link Cpu#run()} with {@link ExitReason#SHUTDOWN} and the exception in
  * {@link Cpu#failure()}.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface CpuPlatform {
     /** IN from a port; {@code size} is 1, 2 or 4; the low {@code size} bytes of the result are used. */
     int in(int port, int size);

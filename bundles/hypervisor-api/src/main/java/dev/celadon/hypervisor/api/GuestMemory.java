@@ -9,6 +9,7 @@ import java.util.List;
  * and throws {@link GuestMemoryException} otherwise, so a guest-supplied address can be passed in as it is.
  * Multi-byte values are little-endian, as on x86.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface GuestMemory {
 
     List<MemoryRegion> regions();

@@ -4,6 +4,7 @@ package dev.celadon.hypervisor.api;
  * How devices and enlightenments interrupt the guest. Devices take {@link InterruptLine} objects once, at attach
  * time; the SynIC delivers vectors to processors directly.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface InterruptController {
 
     /** The interrupt hardware the guest has; the ACPI MADT is built from it. */

@@ -5,6 +5,7 @@ package dev.celadon.hypervisor.api;
  * device never needs to know pin numbers (Cloud Hypervisor's interrupt objects). After the partition has ended,
  * every call is a no-op: a device thread racing a stop cannot raise an interrupt on a closed VM.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface InterruptLine {
 
     void assertLine();

@@ -11,6 +11,7 @@ import java.util.Optional;
  * to it. A partition runs once: create, load memory and attach devices, {@link #start}, then it ends as
  * STOPPED or FAILED with every thread, descriptor and mapping released. Running a VM again makes a new one.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface Partition {
 
     String name();

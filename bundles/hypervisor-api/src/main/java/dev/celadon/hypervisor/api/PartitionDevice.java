@@ -5,6 +5,7 @@ package dev.celadon.hypervisor.api;
  * The core closes devices after every processor has stopped and before guest memory is unmapped, in the reverse
  * order of attachment, so no device can touch memory that is gone.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface PartitionDevice extends AutoCloseable {
 
     /** For logs. */

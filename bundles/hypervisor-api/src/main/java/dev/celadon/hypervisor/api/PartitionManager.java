@@ -7,6 +7,7 @@ import java.util.List;
  * The hypervisor core's service: creates partitions on the backends present (KVM, the emulator, ...) and knows
  * the ones alive. Each partition remembers its backend; a backend going away stops only its own partitions.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface PartitionManager {
 
     /**

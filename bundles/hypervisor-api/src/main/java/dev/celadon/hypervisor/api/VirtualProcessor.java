@@ -4,6 +4,7 @@ package dev.celadon.hypervisor.api;
  * One virtual processor of a partition. Register access is valid only on the processor's own thread, inside an
  * intercept handler; changes take effect when the handler returns.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface VirtualProcessor {
 
     long EFER_LMA = 1L << 10;

@@ -11,6 +11,7 @@ import java.util.Map;
  * in phases, driven by the core: {@link #stopProcessors()}, then the core closes the partition's devices, then
  * {@link #close()} releases memory and descriptors.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface BackendPartition extends AutoCloseable {
 
     GuestMemory memory();

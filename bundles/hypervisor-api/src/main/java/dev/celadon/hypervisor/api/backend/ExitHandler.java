@@ -7,6 +7,7 @@ import dev.celadon.hypervisor.api.VirtualProcessor;
  * exiting processor's thread. Accesses to the PC platform devices the backend emulates in the kernel
  * (PIC, PIT, IOAPIC, LAPIC) do not.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ExitHandler {
 
     int portRead(VirtualProcessor vp, int port, int size);

@@ -7,6 +7,7 @@ import dev.celadon.hypervisor.api.PartitionConfig;
  * A virtualization backend, registered as an OSGi service with the property {@link #NAME_PROPERTY}; the hypervisor
  * core binds every one present and runs partitions on the one each configuration names.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface HypervisorBackend {
 
     /** Service property: the backend's name, as users type it (--backend kvm). */

@@ -8,6 +8,7 @@ import java.util.List;
  * starts, so the guest sees the result from its first instruction; handlers must therefore be pure functions
  * of their arguments. Handlers registered after start apply to the next run.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface CpuidHandler {
 
     /** Leaves this handler adds beyond the CPU model (for example the Hyper-V leaves 0x40000000 and up). */

@@ -8,6 +8,7 @@ import dev.celadon.hypervisor.api.VirtualProcessor;
  * thread. Every guest-supplied value must be validated.
  */
 @FunctionalInterface
+@org.osgi.annotation.versioning.ConsumerType
 public interface HypercallHandler {
 
     /** Status codes of the TLFS used by the core itself. */

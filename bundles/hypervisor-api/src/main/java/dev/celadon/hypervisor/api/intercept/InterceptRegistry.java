@@ -5,6 +5,7 @@ package dev.celadon.hypervisor.api.intercept;
  * {@link dev.celadon.hypervisor.api.HypervisorException} naming the holder). Accesses nobody claims behave as
  * on an empty PC bus: port reads return all ones, writes are dropped, unclaimed MSRs raise #GP.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface InterceptRegistry {
 
     Registration portIo(int firstPort, int count, PortIoHandler handler);

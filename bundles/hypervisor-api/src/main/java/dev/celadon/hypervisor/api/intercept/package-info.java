@@ -3,5 +3,5 @@
  * partition's guest. Registrations can be made and closed while the partition runs, so devices can come
  * and go.
  */
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.1.1")
 package dev.celadon.hypervisor.api.intercept;
