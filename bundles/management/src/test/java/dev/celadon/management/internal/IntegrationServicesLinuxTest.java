@@ -122,7 +122,7 @@ class IntegrationServicesLinuxTest {
         }
         String log = console(manager, "ic1");
         Files.writeString(Path.of("target", "IntegrationServicesLinuxTest-" + backend + "-console.txt"), log);
-        System.out.printf("IntegrationServicesLinuxTest[%s]: negotiated %.1f s after READY's shell; shutdown acknowledged"
+        System.out.printf("IntegrationServicesLinuxTest[%s]: hv_utils negotiated %.1f s after the start; shutdown acknowledged"
                         + " in %.2f s, VM %s %.1f s after the request%n", backend, (tReady - t0) / 1e9,
                 (acked - s0) / 1e9, manager.info("ic1").state(), (System.nanoTime() - s0) / 1e9);
         System.out.println("IntegrationServicesLinuxTest[" + backend + "]: the guest's hv_utils and power-off lines:\n"
