@@ -27,7 +27,7 @@ class DistributionTest {
             "dev.celadon.vmbus.ring", "dev.celadon.vmbus.server", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
             "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell", "dev.celadon.shell.storage",
             "dev.celadon.shell.hv", "dev.celadon.enlightenment.timing", "dev.celadon.enlightenment.stimer",
-            "dev.celadon.enlightenment.crash");
+            "dev.celadon.enlightenment.crash", "dev.celadon.ic");
 
     @BeforeAll
     static void start() throws Exception {

@@ -19,6 +19,7 @@ import dev.celadon.management.VmManager;
 import dev.celadon.management.VmState;
 import dev.celadon.vmbus.server.provider.DeviceRequest;
 import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
+import dev.celadon.vmbus.server.provider.VmbusServiceProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,6 +81,8 @@ public final class VmManagerImpl implements VmManager {
     private final Map<String, String> loadProblems;
     /** VMBus device providers (storvsp for disks, ...), as DS binds them. */
     private final List<VmbusDeviceProvider> providers = new CopyOnWriteArrayList<>();
+    /** Providers of the devices every VM gets without a definition entry (the integration services). */
+    private final List<VmbusServiceProvider> serviceProviders = new CopyOnWriteArrayList<>();
 
     @Activate
     public VmManagerImpl(@Reference PartitionManager partitions, @Reference HyperV hyperV,
@@ -164,6 +167,26 @@ public final class VmManagerImpl implements VmManager {
             run.providerGone(provider);
         }
         LOG.info("VMBus device provider for {}s gone: {}", provider.kind(), provider.getClass().getName());
+    }
+
+    /** A provider of devices for every VM arrived (DS, dynamic): running VMs get its devices now (hot add). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeServiceProvider")
+    public void addServiceProvider(VmbusServiceProvider provider) {
+        serviceProviders.add(provider);
+        LOG.info("VMBus services for every VM: {} ({})", provider.name(), provider.getClass().getName());
+        for (VmRun run : runs()) {
+            run.serviceCame(provider);
+        }
+    }
+
+    /** A provider of devices for every VM is leaving: its devices are rescinded from running VMs and closed. */
+    public void removeServiceProvider(VmbusServiceProvider provider) {
+        serviceProviders.remove(provider);
+        for (VmRun run : runs()) {
+            run.serviceGone(provider);
+        }
+        LOG.info("VMBus services for every VM gone: {}", provider.name());
     }
 
     private List<VmRun> runs() {
@@ -291,7 +314,8 @@ public final class VmManagerImpl implements VmManager {
         }
         try {
             BootImage image = BootImage.resolve(d, guestKit);
-            VmRun run = VmRun.launch(partitions, hyperV, loader, d, image, List.copyOf(providers), vm.console, (p, s) -> partitionEnded(vm, p, s));
+            VmRun run = VmRun.launch(partitions, hyperV, loader, d, image, List.copyOf(providers),
+                    List.copyOf(serviceProviders), vm.console, (p, s) -> partitionEnded(vm, p, s));
             boolean cancelled;
             synchronized (vm) {
                 cancelled = vm.cancelRequested;

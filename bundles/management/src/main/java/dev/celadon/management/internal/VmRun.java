@@ -29,7 +29,9 @@ import dev.celadon.vmbus.server.ChannelInfo;
 import dev.celadon.vmbus.server.VmbusServer;
 import dev.celadon.vmbus.server.provider.DeviceRequest;
 import dev.celadon.vmbus.server.provider.ProvidedDevice;
+import dev.celadon.vmbus.server.provider.ServiceRequest;
 import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
+import dev.celadon.vmbus.server.provider.VmbusServiceProvider;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,6 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>Its VMBus devices come from {@link VmbusDeviceProvider} services: one per disk of the definition, offered
  * before the guest asks for offers. A provider that leaves while the VM runs has its devices rescinded and closed
  * ({@link #providerGone}); one that arrives is asked for the entries nothing serves yet ({@link #providerCame}).
+ * Devices with no entry (the integration services) come from {@link VmbusServiceProvider}s, every one for every
+ * run ({@link ServiceDevices}); they too come and go with their providers.
  *
  * <p>Release order when the partition ends (the core closes devices in the reverse order of attachment, after the
  * processors and before memory): the VMBus server (its channels closed, their workers joined, its connection ids
@@ -68,6 +72,8 @@ final class VmRun {
     private final Map<String, String> facts = new LinkedHashMap<>();
     /** Entries of the definition served by a provider's device, or waiting for one (device null). Guarded by itself. */
     private final List<Served> served;
+    /** Devices without a definition entry; null without a VMBus server. */
+    private final ServiceDevices services;
     private boolean ended;
 
     /** One device entry of the definition and, while a provider serves it, that provider and its device. */
@@ -81,11 +87,13 @@ final class VmRun {
         }
     }
 
-    private VmRun(Partition partition, Uart16550 uart, VmbusServer vmbus, List<Served> served) {
+    private VmRun(Partition partition, Uart16550 uart, VmbusServer vmbus, List<Served> served,
+                  ServiceDevices services) {
         this.partition = partition;
         this.uart = uart;
         this.vmbus = vmbus;
         this.served = served; // the list the server's close releases, so one lock guards both
+        this.services = services;
     }
 
     /** The device entries of a definition: its disks, in order. */
@@ -210,9 +218,31 @@ final class VmRun {
         }
     }
 
+    /** A service provider arrived: this run gets its devices (hot add). */
+    void serviceCame(VmbusServiceProvider provider) {
+        if (services != null) {
+            services.open(provider);
+        }
+    }
+
+    /** A service provider is leaving: its devices are rescinded and closed. */
+    void serviceGone(VmbusServiceProvider provider) {
+        if (services != null) {
+            services.gone(provider);
+        }
+    }
+
     /** Builds and starts the partition; on any error, everything made so far is released. */
     static VmRun launch(PartitionManager partitions, HyperV hyperV, GuestLoader loader, VmDefinition d,
                         BootImage image, List<VmbusDeviceProvider> providers, ConsoleBuffer console,
+                        PartitionListener listener) {
+        return launch(partitions, hyperV, loader, d, image, providers, List.of(), console, listener);
+    }
+
+    /** As above, and every VM gets the devices of {@code serviceProviders} (the integration services). */
+    static VmRun launch(PartitionManager partitions, HyperV hyperV, GuestLoader loader, VmDefinition d,
+                        BootImage image, List<VmbusDeviceProvider> providers,
+                        List<VmbusServiceProvider> serviceProviders, ConsoleBuffer console,
                         PartitionListener listener) {
         List<DeviceRequest> requests = requests(d);
         for (DeviceRequest r : requests) {
@@ -228,7 +258,8 @@ final class VmRun {
             devices.add(new SerialPortDevice("COM1", Uart16550.COM1_BASE, Uart16550.COM1_IRQ));
             List<Served> served = new ArrayList<>();
             requests.forEach(r -> served.add(new Served(r)));
-            VmbusServer vmbus = attachVmbus(p, hyperV, served);
+            ServiceDevices[] services = new ServiceDevices[1];
+            VmbusServer vmbus = attachVmbus(p, hyperV, served, services);
             if (vmbus != null) {
                 devices.add(VmbusAcpiDevice.standard());
             } else if (!requests.isEmpty()) {
@@ -238,7 +269,10 @@ final class VmRun {
                 open(s, find(providers, s.request.kind()), p, vmbus); // closed with the server if the start fails
             }
             if (image.javaProgram()) {
-                return launchJava(p, vmbus, served, listener);
+                return launchJava(p, vmbus, served, listener); // a Java guest speaks no integration services
+            }
+            if (services[0] != null) {
+                serviceProviders.forEach(services[0]::open); // offered before the guest asks for offers
             }
             // The MADT describes the interrupt hardware this backend really built.
             AcpiImage acpi = AcpiTables.build(new AcpiConfig(p.interrupts().topology(), devices), ACPI_BASE);
@@ -248,7 +282,7 @@ final class VmRun {
             String cmdline = image.cmdlineFor(p.backend(), EMULATOR_TSC_HZ);
             LoadedImage loaded = loader.load(p.memory(), new BootRequest(image.kernel(), image.initrd(),
                     cmdline, acpi.rsdpAddress(), new MemoryRegion(ACPI_BASE, ACPI_SIZE)));
-            VmRun run = new VmRun(p, uart, vmbus, served);
+            VmRun run = new VmRun(p, uart, vmbus, served, services[0]);
             run.facts.put("boot", image.source() + " (" + loaded.format() + ")");
             run.facts.put("vmbus", vmbus != null ? "server on SINT " + VmbusServer.VMBUS_MESSAGE_SINT
                     + ", ACPI \\_SB." + VmbusAcpiDevice.NAME : "none: the partition has no Hyper-V layer");
@@ -283,7 +317,7 @@ final class VmRun {
         if (vmbus == null) {
             throw new VmException("VM " + p.name() + ": the loopback partition has no Hyper-V layer for VMBus");
         }
-        VmRun run = new VmRun(p, null, vmbus, served);
+        VmRun run = new VmRun(p, null, vmbus, served, null);
         run.facts.put("boot", "the Java program assigned to " + p.name() + " (loopback; nothing loaded)");
         run.facts.put("vmbus", "server on SINT " + VmbusServer.VMBUS_MESSAGE_SINT + ", no ACPI (a Java guest)");
         run.facts.put("console", "none: a loopback partition has no interrupt lines for COM1");
@@ -298,12 +332,16 @@ final class VmRun {
      * A VMBus server on the partition's Hyper-V layer, attached so that it is closed with the partition (after the
      * processors, before memory); null when the partition has none (a backend outside the core, a test double).
      */
-    private static VmbusServer attachVmbus(Partition p, HyperV hyperV, List<Served> served) {
+    private static VmbusServer attachVmbus(Partition p, HyperV hyperV, List<Served> served,
+                                           ServiceDevices[] services) {
         HvPartition hv = hyperV == null ? null : hyperV.of(p).orElse(null);
         if (hv == null) {
             return null;
         }
         VmbusServer server = VmbusServer.create(hv, p.memory(), p.config().vpCount());
+        ServiceDevices serviceDevices = new ServiceDevices(new ServiceRequest(p.name(), p.memory(),
+                hv.enlightenments()), server);
+        services[0] = serviceDevices;
         p.addDevice(new PartitionDevice() {
             @Override
             public String name() {
@@ -313,6 +351,7 @@ final class VmRun {
             @Override
             public void close() {
                 server.close(); // every channel closed, its worker joined: no device is in use after this
+                serviceDevices.close();
                 synchronized (served) {
                     for (Served s : served) {
                         if (s.device != null) {
@@ -349,6 +388,9 @@ final class VmRun {
             m.put("vmbus-version", v == 0 ? "not connected" : (v >>> 16) + "." + (v & 0xFFFF));
             m.put("vmbus-channels", Integer.toString(vmbus.channels().size()));
             m.put("vmbus-violations", Integer.toString(vmbus.violations().size()));
+        }
+        if (services != null) {
+            services.facts(m);
         }
         synchronized (served) {
             int i = 0;
