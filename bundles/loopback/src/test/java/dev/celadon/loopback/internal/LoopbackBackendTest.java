@@ -1,5 +1,6 @@
 package dev.celadon.loopback.internal;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -65,7 +66,7 @@ class LoopbackBackendTest {
 
     @BeforeEach
     void setUp() {
-        manager = new PartitionManagerImpl();
+        manager = new PartitionManagerImpl(new LinuxGuestPack());
         backend = new LoopbackBackend();
         manager.register(LoopbackBackend.NAME, LoopbackBackend.PREFERENCE, backend);
     }

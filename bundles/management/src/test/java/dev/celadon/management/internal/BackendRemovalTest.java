@@ -1,5 +1,6 @@
 package dev.celadon.management.internal;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static dev.celadon.management.internal.Host.awaitConsole;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +36,7 @@ class BackendRemovalTest {
 
     @Test
     void removingOneBackendStopsOnlyItsPartitions() throws Exception {
-        PartitionManagerImpl partitions = new PartitionManagerImpl();
+        PartitionManagerImpl partitions = new PartitionManagerImpl(new LinuxGuestPack());
         EmulatorBackend first = new EmulatorBackend();
         EmulatorBackend second = new EmulatorBackend();
         partitions.register("emulator", 50, first);

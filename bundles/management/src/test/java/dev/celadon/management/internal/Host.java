@@ -1,5 +1,6 @@
 package dev.celadon.management.internal;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.celadon.guest.linux.kit.GuestKit;
@@ -34,7 +35,7 @@ final class Host {
 
     /** Every backend of this build, registered as DS would: KVM preferred, the emulator after it. */
     static PartitionManagerImpl partitions() {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         pm.register("kvm", 10, new KvmBackend());
         pm.register("emulator", 50, new EmulatorBackend());
         return pm;
@@ -61,7 +62,7 @@ final class Host {
     }
 
     static VmManagerImpl manager(Path dir, KvmBackend backend) {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         pm.register("kvm", 10, backend);
         return manager(dir, pm);
     }

@@ -1,5 +1,6 @@
 package dev.celadon.vmbus.client;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,7 +47,7 @@ abstract class LoopbackVmbusFixture {
     @BeforeEach
     void setUp(TestInfo info) {
         name = "vmbus-" + info.getTestMethod().orElseThrow().getName();
-        manager = new PartitionManagerImpl();
+        manager = new PartitionManagerImpl(new LinuxGuestPack());
         backend = new LoopbackBackend();
         manager.register(LoopbackBackend.NAME, LoopbackBackend.PREFERENCE, backend);
         driver = new GuestDriver();

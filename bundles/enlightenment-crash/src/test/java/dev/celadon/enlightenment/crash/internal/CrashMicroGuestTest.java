@@ -1,5 +1,6 @@
 package dev.celadon.enlightenment.crash.internal;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class CrashMicroGuestTest {
 
-    private final PartitionManagerImpl pm = new PartitionManagerImpl();
+    private final PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
     private final CrashEnlightenment crash = new CrashEnlightenment(TestGrant.of("hv-crash", CrashEnlightenment.BSN));
 
     CrashMicroGuestTest() {

@@ -1,5 +1,6 @@
 package dev.celadon.enlightenment.stimer.internal;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,7 @@ class StimerMicroGuestTest {
 
     static final int SYNTIMER = 1 << 3, DIRECT_MODE = 1 << 19;
 
-    private final PartitionManagerImpl pm = new PartitionManagerImpl();
+    private final PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
     private final StimerEnlightenment stimer = new StimerEnlightenment(TestGrant.of("hv-stimer", StimerEnlightenment.BSN));
     private final TimingEnlightenment timing = new TimingEnlightenment(TestGrant.of("hv-timing", "dev.celadon.enlightenment.timing"));
 

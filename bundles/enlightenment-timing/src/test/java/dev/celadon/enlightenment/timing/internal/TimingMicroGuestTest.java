@@ -1,5 +1,6 @@
 package dev.celadon.enlightenment.timing.internal;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +24,7 @@ class TimingMicroGuestTest {
     static final long GHZ = 1_000_000_000L;
     static final int TIME_REF_COUNT = 1 << 1, REFERENCE_TSC = 1 << 9, FREQUENCY_MSRS = 1 << 11, TSC_INVARIANT = 1 << 15;
 
-    private final PartitionManagerImpl pm = new PartitionManagerImpl();
+    private final PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
     private final TimingEnlightenment timing = new TimingEnlightenment(TestGrant.of("hv-timing", TimingEnlightenment.BSN));
 
     TimingMicroGuestTest() {

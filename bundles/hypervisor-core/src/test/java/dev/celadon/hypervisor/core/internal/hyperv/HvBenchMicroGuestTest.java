@@ -1,5 +1,6 @@
 package dev.celadon.hypervisor.core.internal.hyperv;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,7 @@ class HvBenchMicroGuestTest {
     void everyTimedCallReturnsItsStatusAndEveryPortWriteExits(String tier) throws Exception {
         String before = System.getProperty(Tier.PROPERTY);
         System.setProperty(Tier.PROPERTY, tier);
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         pm.register("emulator", 50, new EmulatorBackend());
         Partition p = pm.create(new PartitionConfig("hvbench-" + tier, 1, 32L << 20, "emulator"));
         try {

@@ -1,5 +1,6 @@
 package dev.celadon.hypervisor.core.internal.hyperv;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,7 +80,7 @@ class HyperVMicroGuestTest {
 
     @Test
     void theGuestSeesTheHyperVInterfaceEveryBadCallFailsWithItsStatusAndSynicDeliversInOrder() throws Exception {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         EmulatorBackend backend = new EmulatorBackend();
         pm.register("emulator", 50, backend);
         Partition p = pm.create(new PartitionConfig("hvtest", 1, 32L << 20, "emulator"));
