@@ -198,6 +198,7 @@ public final class VmManagerImpl implements VmManager {
         }
         definition.validate();
         checkHostLimits(definition);
+        checkGuestPack(definition);
         checkDisks(definition);
         try {
             BootImage.check(definition);
@@ -217,6 +218,15 @@ public final class VmManagerImpl implements VmManager {
         LOG.info("VM {} defined: {} vCPUs, {} MiB, {}", definition.name(), definition.cpus(), definition.memoryMib(),
                 definition.bootSource());
         return info(vm);
+    }
+
+    /** A new definition must name a guest pack that is present (one loaded from disk may wait for its pack). */
+    private void checkGuestPack(VmDefinition d) {
+        try {
+            partitions.checkGuestPack(d.guestOrDefault());
+        } catch (HypervisorException e) {
+            throw new VmException(e.getMessage(), e);
+        }
     }
 
     /** The backend's and the host's limits, decided by the hypervisor core (the one place they are checked). */
@@ -550,6 +560,11 @@ public final class VmManagerImpl implements VmManager {
         names.add(VmDefinition.BACKEND_AUTO);
         partitions.backends().forEach(b -> names.add(b.name()));
         return names;
+    }
+
+    @Override
+    public List<String> guestPacks() {
+        return partitions.guestPacks();
     }
 
     @Override

@@ -1,8 +1,9 @@
 package dev.celadon.management.internal;
 
-import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
+import dev.celadon.guest.windows.internal.WindowsGuestPack;
 import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
 import dev.celadon.hypervisor.core.internal.hyperv.HyperVService;
@@ -33,9 +34,12 @@ final class Host {
     /** The name tests use when no backend here runs guests: the test is skipped and says why. */
     static final String NONE = "none";
 
-    /** Every backend of this build, registered as DS would: KVM preferred, the emulator after it. */
+    /**
+     * Every backend of this build, registered as DS would: KVM preferred, the emulator after it; and both guest
+     * packs.
+     */
     static PartitionManagerImpl partitions() {
-        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack(), new WindowsGuestPack());
         pm.register("kvm", 10, new KvmBackend());
         pm.register("emulator", 50, new EmulatorBackend());
         return pm;
