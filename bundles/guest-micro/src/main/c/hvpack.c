@@ -5,7 +5,8 @@
  * (AccessIntrCtrlRegs) says the APIC access MSRs exist, uses them: TPR through 0x40000072 read back through the
  * memory-mapped LAPIC and the other way round, a self-IPI sent through the ICR MSR 0x40000071 whose handler EOIs
  * through 0x40000070 (the LAPIC's ISR read before and after), and the reserved bits (#GP). Where bit 4 is clear,
- * the first access must take #GP. Every line is "key=value" for the host test.
+ * the first access must take #GP. Every line is "key=value" for the host test. "halt=1": halt instead of powering
+ * off at the end, so the partition can be inspected.
  */
 #include "hv.h"
 
@@ -163,5 +164,9 @@ int main(struct hvm_start_info *si)
         printf("apic-msrs-absent tpr-read gp=%u eoi-write gp=%u\n", gp, wrmsr_gp(HV_MSR_EOI, 0));
     }
     printf("hvpack done\n");
+    if (cmdline_number(cmd, "halt=", 10, 0)) {
+        for (;;) /* stays alive so the host can inspect the partition (hv:partition) */
+            __asm__ volatile("cli; hlt");
+    }
     poweroff();
 }
