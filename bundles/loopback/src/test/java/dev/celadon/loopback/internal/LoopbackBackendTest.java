@@ -1,6 +1,5 @@
 package dev.celadon.loopback.internal;
 
-import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.BackendKind;
 import dev.celadon.hypervisor.api.GuestMemoryException;
 import dev.celadon.hypervisor.api.HypervisorException;

@@ -1,11 +1,11 @@
 package dev.celadon.management.internal;
 
-import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static dev.celadon.management.internal.Host.awaitConsole;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.backend.HypervisorBackend;
 import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
 import dev.celadon.management.VmDefinition;

@@ -1,10 +1,10 @@
 package dev.celadon.enlightenment.timing.internal;
 
-import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionState;

@@ -1,12 +1,12 @@
 package dev.celadon.hypervisor.core.internal.hyperv;
 
-import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.device.serial.Uart16550;
 import dev.celadon.emulator.cpu.Tier;
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.guest.micro.MicroGuests;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;

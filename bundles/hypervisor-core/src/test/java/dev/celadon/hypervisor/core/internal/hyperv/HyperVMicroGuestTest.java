@@ -1,6 +1,5 @@
 package dev.celadon.hypervisor.core.internal.hyperv;
 
-import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.celadon.device.serial.SerialOutput;
 import dev.celadon.device.serial.Uart16550;
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.guest.micro.MicroGuests;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;

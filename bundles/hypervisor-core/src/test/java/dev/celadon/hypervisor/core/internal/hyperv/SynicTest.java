@@ -1,11 +1,11 @@
 package dev.celadon.hypervisor.core.internal.hyperv;
 
-import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.hyperv.HvMessageType;
