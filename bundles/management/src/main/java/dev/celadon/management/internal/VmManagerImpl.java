@@ -115,9 +115,26 @@ public final class VmManagerImpl implements VmManager {
         return base.resolve("celadon").resolve("vms");
     }
 
+    /**
+     * The Linux pack is a service of the guest-linux bundle, which Karaf may start just after this one: the demo
+     * waits for it a little (up to 30 s) rather than fail on start-up order; creating the VM says so if it never comes.
+     */
+    private void awaitGuestPack(String guest) {
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (!partitions.guestPacks().contains(guest) && System.nanoTime() < end) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** The README's run command: a VM named demo, Linux where KVM is hardware-assisted, the micro-guest otherwise. */
     private void startDemo() {
         try {
+            awaitGuestPack(VmDefinition.GUEST_DEFAULT);
             if (!vms.containsKey("demo")) {
                 BackendInfo backend = partitions.resolveBackend(PartitionConfig.AUTO);
                 // Debian's cloud kernel wherever it boots: hardware KVM, and the emulator (no /dev/kvm). Under
