@@ -1,5 +1,6 @@
 package dev.celadon.bench;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.device.serial.Uart16550;
 import dev.celadon.guest.linux.acpi.AcpiConfig;
 import dev.celadon.guest.linux.acpi.AcpiImage;
@@ -78,7 +79,7 @@ public final class LinuxBootRun {
             System.err.println("linux-boot-run: the emulator is not available: " + backend.capabilities().unavailableReason());
             System.exit(3);
         }
-        PartitionManagerImpl partitions = new PartitionManagerImpl();
+        PartitionManagerImpl partitions = new PartitionManagerImpl(new LinuxGuestPack());
         partitions.register("emulator", 1, backend);
         Partition p = partitions.create(PartitionConfig.ofMib("boot-bench", cpus, memMib, "emulator"));
         Console console = new Console(marker);

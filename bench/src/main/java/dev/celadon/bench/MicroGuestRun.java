@@ -1,5 +1,6 @@
 package dev.celadon.bench;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.guest.linux.acpi.AcpiConfig;
 import dev.celadon.guest.linux.acpi.AcpiImage;
 import dev.celadon.guest.linux.acpi.AcpiTables;
@@ -153,7 +154,7 @@ public final class MicroGuestRun {
             System.exit(3);
         }
         byte[] elf = elfFile != null ? Files.readAllBytes(elfFile) : MicroGuests.image(guest);
-        PartitionManagerImpl partitions = new PartitionManagerImpl();
+        PartitionManagerImpl partitions = new PartitionManagerImpl(new LinuxGuestPack());
         partitions.register("bench-backend", 1, backend);
         Partition p = partitions.create(PartitionConfig.ofMib("micro-" + guest, cpus, memMib, "bench-backend"));
         Ports ports = new Ports(p, countPort);

@@ -1,5 +1,6 @@
 package dev.celadon.bench;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.guest.micro.MicroGuests;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
@@ -74,7 +75,7 @@ public final class PortWriteBench {
         if (elf == null) {
             elf = MicroGuests.image("bench");
         }
-        PartitionManagerImpl partitions = new PartitionManagerImpl();
+        PartitionManagerImpl partitions = new PartitionManagerImpl(new LinuxGuestPack());
         partitions.register("kvm", 10, new KvmBackend());
         KernelLoader loader = new KernelLoader();
         for (int run = 0; run < runs; run++) {

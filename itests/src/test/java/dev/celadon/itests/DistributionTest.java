@@ -25,6 +25,7 @@ class DistributionTest {
             "dev.celadon.kvm", "dev.celadon.chipset", "dev.celadon.emulator", "dev.celadon.licensing.api",
             "dev.celadon.licensing", "dev.celadon.vhd", "dev.celadon.vmbus.api",
             "dev.celadon.vmbus.ring", "dev.celadon.vmbus.server", "dev.celadon.loader", "dev.celadon.guest.micro", "dev.celadon.guest.linux",
+            "dev.celadon.guest.windows",
             "dev.celadon.device.serial", "dev.celadon.management", "dev.celadon.shell", "dev.celadon.shell.storage",
             "dev.celadon.shell.hv", "dev.celadon.enlightenment.timing", "dev.celadon.enlightenment.stimer",
             "dev.celadon.enlightenment.crash", "dev.celadon.ic");

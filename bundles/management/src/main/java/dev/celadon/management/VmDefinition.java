@@ -18,11 +18,13 @@ import java.util.regex.Pattern;
  *                usable, the emulator otherwise
  * @param disks   disk images the guest sees, in order (each a VMBus storage controller with the disk as LUN 0);
  *                never null (absent in JSON: none)
+ * @param guest   the guest pack whose Hyper-V profile the VM gets ({@code linux}, {@code windows}, ...); null (and
+ *                absent in definitions written before packs existed): {@code linux}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmDefinition(String name, int cpus, long memoryMib, String image, String kernel, String initrd,
                            String cmdline, String backend,
-                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Disk> disks) {
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Disk> disks, String guest) {
 
     /** Disks one VM may have. */
     public static final int MAX_DISKS = 64;
@@ -58,6 +60,12 @@ public record VmDefinition(String name, int cpus, long memoryMib, String image, 
         disks = disks == null ? List.of() : List.copyOf(disks);
     }
 
+    /** A definition with the default guest pack. */
+    public VmDefinition(String name, int cpus, long memoryMib, String image, String kernel, String initrd,
+                        String cmdline, String backend, List<Disk> disks) {
+        this(name, cpus, memoryMib, image, kernel, initrd, cmdline, backend, disks, null);
+    }
+
     /** A definition without disks. */
     public VmDefinition(String name, int cpus, long memoryMib, String image, String kernel, String initrd,
                         String cmdline, String backend) {
@@ -66,7 +74,17 @@ public record VmDefinition(String name, int cpus, long memoryMib, String image, 
 
     /** This definition with {@code disks} instead of its own. */
     public VmDefinition withDisks(List<Disk> disks) {
-        return new VmDefinition(name, cpus, memoryMib, image, kernel, initrd, cmdline, backend, disks);
+        return new VmDefinition(name, cpus, memoryMib, image, kernel, initrd, cmdline, backend, disks, guest);
+    }
+
+    /** This definition with guest pack {@code guest} (null: the default). */
+    public VmDefinition withGuest(String guest) {
+        return new VmDefinition(name, cpus, memoryMib, image, kernel, initrd, cmdline, backend, disks, guest);
+    }
+
+    /** The guest pack asked for: {@code linux} when none is named. */
+    public String guestOrDefault() {
+        return guest == null || guest.isBlank() ? GUEST_DEFAULT : guest;
     }
 
     /** This definition with {@code disk} added last. */
@@ -77,6 +95,8 @@ public record VmDefinition(String name, int cpus, long memoryMib, String image, 
     }
 
     public static final String BACKEND_AUTO = "auto";
+    /** The guest pack of a definition that names none (and of every definition older than guest packs). */
+    public static final String GUEST_DEFAULT = "linux";
     /** vCPUs beyond this are refused before any backend is asked (8-bit APIC IDs). */
     public static final int MAX_CPUS = 255;
     /** Memory beyond this (1 TiB) is refused before any backend is asked; sizes in bytes cannot overflow. */
@@ -118,6 +138,9 @@ public record VmDefinition(String name, int cpus, long memoryMib, String image, 
         if (backend != null && !backend.matches("[a-z][a-z0-9-]{0,31}")) {
             throw new VmException("invalid backend name '" + backend + "': use auto, kvm, emulator or another "
                     + "backend's name");
+        }
+        if (guest != null && !guest.matches("[a-z0-9][a-z0-9-]{0,31}")) {
+            throw new VmException("invalid guest pack name '" + guest + "': use linux, windows or another pack's name");
         }
         if ((image == null) == (kernel == null)) {
             throw new VmException(image == null ? "give an image (--image demo|linux|FILE) or a kernel (--kernel FILE)"

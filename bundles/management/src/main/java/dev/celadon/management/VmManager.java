@@ -54,6 +54,11 @@ public interface VmManager {
     /** What --backend accepts: {@code auto} and the name of every backend present. */
     List<String> backendNames();
 
+    /** The guest packs present ({@code vm:create --guest}), sorted; {@code linux} is the default. */
+    default List<String> guestPacks() {
+        return List.of(VmDefinition.GUEST_DEFAULT);
+    }
+
     /** Host and backend facts: backend, virtualization (hardware-assisted or software-nested), limits. */
     Map<String, String> hostInfo();
 

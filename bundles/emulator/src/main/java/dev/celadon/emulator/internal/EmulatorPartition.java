@@ -1,6 +1,9 @@
 package dev.celadon.emulator.internal;
 
+import dev.celadon.chipset.ApicAccessException;
 import dev.celadon.chipset.ApicBus;
+import dev.celadon.chipset.ApicRegisters;
+import dev.celadon.chipset.LocalApic;
 import dev.celadon.chipset.IoApic;
 import dev.celadon.emulator.cpu.PhysicalMemory;
 import dev.celadon.hypervisor.api.GuestMemory;
@@ -14,10 +17,13 @@ import dev.celadon.hypervisor.api.backend.BackendPartition;
 import dev.celadon.hypervisor.api.backend.BootState;
 import dev.celadon.hypervisor.api.backend.CpuidEntry;
 import dev.celadon.hypervisor.api.backend.ExitHandler;
+import dev.celadon.hypervisor.api.backend.LocalApicAccess;
+import dev.celadon.hypervisor.api.intercept.GeneralProtectionFault;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -255,6 +261,66 @@ final class EmulatorPartition implements BackendPartition, InterruptController {
     @Override
     public long readTsc() {
         return clock.tsc();
+    }
+
+    /** The Java local APICs are reachable from any MSR exit: the Hyper-V APIC access MSRs map onto them. */
+    @Override
+    public Optional<LocalApicAccess> localApic() {
+        return Optional.of(new LocalApicAccess() {
+            @Override
+            public void eoi(int vp) {
+                apic(vp).eoi();
+            }
+
+            @Override
+            public int tpr(int vp) {
+                return apic(vp).tpr();
+            }
+
+            @Override
+            public void setTpr(int vp, int tpr) {
+                apic(vp).setTpr(tpr);
+            }
+
+            @Override
+            public long icr(int vp) {
+                LocalApic a = apic(vp);
+                if (a.x2apicMode()) {
+                    return gp(() -> a.readMsr(ApicRegisters.msr(ApicRegisters.ICR_LOW)));
+                }
+                return a.mmioRead(ApicRegisters.ICR_LOW, 4) & 0xFFFF_FFFFL
+                        | (a.mmioRead(ApicRegisters.ICR_HIGH, 4) & 0xFFFF_FFFFL) << 32;
+            }
+
+            @Override
+            public void writeIcr(int vp, long icr) {
+                LocalApic a = apic(vp);
+                if (a.x2apicMode()) {
+                    gp(() -> {
+                        a.writeMsr(ApicRegisters.msr(ApicRegisters.ICR_LOW), icr);
+                        return 0;
+                    });
+                    return;
+                }
+                a.mmioWrite(ApicRegisters.ICR_HIGH, 4, icr >>> 32); // the high word first: the low write sends
+                a.mmioWrite(ApicRegisters.ICR_LOW, 4, icr & 0xFFFF_FFFFL);
+            }
+
+            private LocalApic apic(int vp) {
+                if (vp < 0 || vp >= vps.size()) {
+                    throw new HypervisorException("no virtual processor " + vp);
+                }
+                return vps.get(vp).apic();
+            }
+
+            private long gp(java.util.function.LongSupplier op) {
+                try {
+                    return op.getAsLong();
+                } catch (ApicAccessException e) {
+                    throw new GeneralProtectionFault(e.getMessage());
+                }
+            }
+        });
     }
 
     // ---- InterruptController ----

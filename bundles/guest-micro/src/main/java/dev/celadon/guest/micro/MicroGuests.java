@@ -20,6 +20,8 @@ import java.util.TreeSet;
  * host</li>
  * <li>{@code hvenl}: the host-side enlightenments from the guest's side ({@code part=1} timing, {@code 2} synthetic
  * timers, {@code 3} crash MSRs)</li>
+ * <li>{@code hvpack}: a guest pack's profile from the guest's side: the CPUID leaves it reads, a guest OS id from its
+ * command line ({@code osid=} hex), HvNotifyLongSpinWait, and the APIC access MSRs 0x40000070-72 where advertised</li>
  * <li>hostile guests for robustness tests, each ending (or not) in its own way: {@code garbage} (jumps into random
  * bytes), {@code wildjump} (jumps outside RAM), {@code badpt} (page tables outside RAM), {@code spin} (CLI and an
  * endless loop), {@code triple} (a triple fault)</li>
@@ -28,7 +30,7 @@ import java.util.TreeSet;
 public final class MicroGuests {
 
     private static final Set<String> NAMES = Set.of("bench", "demo", "faulty", "cpubench", "smp", "garbage", "wildjump",
-            "badpt", "spin", "triple", "hvtest", "hvenl", "hvbench");
+            "badpt", "spin", "triple", "hvtest", "hvenl", "hvbench", "hvpack");
 
     /** The guests that never end cleanly by design: a backend must stop or fail them. */
     private static final Set<String> HOSTILE = Set.of("garbage", "wildjump", "badpt", "spin", "triple");

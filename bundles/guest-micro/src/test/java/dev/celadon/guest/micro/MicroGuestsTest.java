@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class MicroGuestsTest {
 
-    private static final List<String> ALL = List.of("badpt", "bench", "cpubench", "demo", "faulty", "garbage", "hvbench", "hvenl", "hvtest", "smp",
+    private static final List<String> ALL = List.of("badpt", "bench", "cpubench", "demo", "faulty", "garbage", "hvbench", "hvenl", "hvpack", "hvtest", "smp",
             "spin", "triple", "wildjump");
 
     /** The native build of the cpubench workload, made by this module's make (see src/main/c/Makefile). */

@@ -14,8 +14,8 @@ public interface PartitionManager {
      * Creates a partition (memory mapped, processors created, not running) on the backend its configuration
      * names, or on the one {@link #resolveBackend} picks for {@link PartitionConfig#AUTO}.
      *
-     * @throws HypervisorException if that backend is missing or unavailable, the name is taken by a live
-     *         partition, or the configuration exceeds the backend's limits
+     * @throws HypervisorException if that backend is missing or unavailable, the guest pack it names is not
+     *         present, the name is taken by a live partition, or the configuration exceeds the backend's limits
      */
     Partition create(PartitionConfig config);
 
@@ -40,4 +40,20 @@ public interface PartitionManager {
      * @throws HypervisorException saying which limit is exceeded
      */
     void checkLimits(String backend, int vpCount, long memoryBytes);
+
+    /**
+     * The names of the guest packs ({@link dev.celadon.hypervisor.api.guest.GuestPack} services) present now,
+     * sorted: what {@link PartitionConfig#guest()} may name.
+     */
+    default List<String> guestPacks() {
+        return List.of();
+    }
+
+    /**
+     * Checks that guest pack {@code guest} is present.
+     *
+     * @throws HypervisorException naming the pack and the packs present if it is not
+     */
+    default void checkGuestPack(String guest) {
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.BackendKind;
 import dev.celadon.hypervisor.api.GuestMemoryException;
 import dev.celadon.hypervisor.api.HypervisorException;
@@ -65,7 +66,7 @@ class LoopbackBackendTest {
 
     @BeforeEach
     void setUp() {
-        manager = new PartitionManagerImpl();
+        manager = new PartitionManagerImpl(new LinuxGuestPack());
         backend = new LoopbackBackend();
         manager.register(LoopbackBackend.NAME, LoopbackBackend.PREFERENCE, backend);
     }

@@ -119,9 +119,26 @@ public final class VmManagerImpl implements VmManager {
         return base.resolve("celadon").resolve("vms");
     }
 
+    /**
+     * The Linux pack is a service of the guest-linux bundle, which Karaf may start just after this one: the demo
+     * waits for it a little (up to 30 s) rather than fail on start-up order; creating the VM says so if it never comes.
+     */
+    private void awaitGuestPack(String guest) {
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (!partitions.guestPacks().contains(guest) && System.nanoTime() < end) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** The README's run command: a VM named demo, Linux where KVM is hardware-assisted, the micro-guest otherwise. */
     private void startDemo() {
         try {
+            awaitGuestPack(VmDefinition.GUEST_DEFAULT);
             if (!vms.containsKey("demo")) {
                 BackendInfo backend = partitions.resolveBackend(PartitionConfig.AUTO);
                 // Debian's cloud kernel wherever it boots: hardware KVM, and the emulator (no /dev/kvm). Under
@@ -222,6 +239,7 @@ public final class VmManagerImpl implements VmManager {
         }
         definition.validate();
         checkHostLimits(definition);
+        checkGuestPack(definition);
         checkDisks(definition);
         try {
             BootImage.check(definition);
@@ -241,6 +259,15 @@ public final class VmManagerImpl implements VmManager {
         LOG.info("VM {} defined: {} vCPUs, {} MiB, {}", definition.name(), definition.cpus(), definition.memoryMib(),
                 definition.bootSource());
         return info(vm);
+    }
+
+    /** A new definition must name a guest pack that is present (one loaded from disk may wait for its pack). */
+    private void checkGuestPack(VmDefinition d) {
+        try {
+            partitions.checkGuestPack(d.guestOrDefault());
+        } catch (HypervisorException e) {
+            throw new VmException(e.getMessage(), e);
+        }
     }
 
     /** The backend's and the host's limits, decided by the hypervisor core (the one place they are checked). */
@@ -589,6 +616,11 @@ public final class VmManagerImpl implements VmManager {
         names.add(VmDefinition.BACKEND_AUTO);
         partitions.backends().forEach(b -> names.add(b.name()));
         return names;
+    }
+
+    @Override
+    public List<String> guestPacks() {
+        return partitions.guestPacks();
     }
 
     @Override

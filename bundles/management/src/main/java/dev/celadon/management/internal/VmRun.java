@@ -251,7 +251,8 @@ final class VmRun {
                         + "provider for " + r.kind() + "s is registered (install the celadon-storage feature)");
             }
         }
-        Partition p = partitions.create(PartitionConfig.ofMib(d.name(), d.cpus(), d.memoryMib(), d.backendOrAuto()));
+        Partition p = partitions.create(PartitionConfig.ofMib(d.name(), d.cpus(), d.memoryMib(), d.backendOrAuto())
+                .withGuest(d.guestOrDefault()));
         Uart16550 uart = null;
         try {
             List<AcpiDevice> devices = new ArrayList<>();

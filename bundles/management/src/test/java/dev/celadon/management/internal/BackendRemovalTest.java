@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.backend.HypervisorBackend;
 import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
 import dev.celadon.management.VmDefinition;
@@ -35,7 +36,7 @@ class BackendRemovalTest {
 
     @Test
     void removingOneBackendStopsOnlyItsPartitions() throws Exception {
-        PartitionManagerImpl partitions = new PartitionManagerImpl();
+        PartitionManagerImpl partitions = new PartitionManagerImpl(new LinuxGuestPack());
         EmulatorBackend first = new EmulatorBackend();
         EmulatorBackend second = new EmulatorBackend();
         partitions.register("emulator", 50, first);

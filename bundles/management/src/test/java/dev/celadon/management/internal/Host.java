@@ -2,6 +2,8 @@ package dev.celadon.management.internal;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
+import dev.celadon.guest.windows.internal.WindowsGuestPack;
 import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
 import dev.celadon.hypervisor.core.internal.hyperv.HyperVService;
@@ -32,9 +34,12 @@ final class Host {
     /** The name tests use when no backend here runs guests: the test is skipped and says why. */
     static final String NONE = "none";
 
-    /** Every backend of this build, registered as DS would: KVM preferred, the emulator after it. */
+    /**
+     * Every backend of this build, registered as DS would: KVM preferred, the emulator after it; and both guest
+     * packs.
+     */
     static PartitionManagerImpl partitions() {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack(), new WindowsGuestPack());
         pm.register("kvm", 10, new KvmBackend());
         pm.register("emulator", 50, new EmulatorBackend());
         return pm;
@@ -61,7 +66,7 @@ final class Host {
     }
 
     static VmManagerImpl manager(Path dir, KvmBackend backend) {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         pm.register("kvm", 10, backend);
         return manager(dir, pm);
     }

@@ -3,6 +3,7 @@ package dev.celadon.shell.internal;
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmInfo;
 import dev.celadon.shell.internal.completers.BackendCompleter;
+import dev.celadon.shell.internal.completers.GuestPackCompleter;
 import dev.celadon.shell.internal.completers.ImageCompleter;
 import java.io.PrintStream;
 import dev.celadon.management.VmException;
@@ -60,6 +61,11 @@ public class CreateCommand extends VmAction {
     @Completion(BackendCompleter.class)
     String backend;
 
+    @Option(name = "-g", aliases = "--guest", description = "The guest pack: the Hyper-V profile the guest is given "
+            + "(linux, the default; windows; or another pack present)")
+    @Completion(GuestPackCompleter.class)
+    String guest;
+
     @Option(name = "-d", aliases = "--disk", description = "A disk image (VHD or raw) the guest sees as a SCSI disk: "
             + "FILE, or FILE:ro for read-only; repeat for more disks", multiValued = true)
     @Completion(FileCompleter.class)
@@ -84,6 +90,7 @@ public class CreateCommand extends VmAction {
                     case "-r", "--initrd" -> initrd = value;
                     case "-l", "--cmdline" -> cmdline = value;
                     case "-b", "--backend" -> backend = value;
+                    case "-g", "--guest" -> guest = value;
                     case "-d", "--disk" -> {
                         disks = disks == null ? new ArrayList<>() : new ArrayList<>(disks);
                         disks.add(value);
@@ -108,9 +115,11 @@ public class CreateCommand extends VmAction {
         }
         VmInfo vm = manager.create(new VmDefinition(name, cpus, memoryMib, absoluteIfFile(image),
                 absoluteIfFile(kernel), absoluteIfFile(initrd), cmdline,
-                backend == null || VmDefinition.BACKEND_AUTO.equals(backend) ? null : backend, diskList));
-        out.printf("VM %s created: %d vCPU(s), %d MiB, boots %s, backend %s%s%n", vm.name(), vm.definition().cpus(),
-                vm.definition().memoryMib(), vm.definition().bootSource(), vm.definition().backendOrAuto(),
+                backend == null || VmDefinition.BACKEND_AUTO.equals(backend) ? null : backend, diskList,
+                guest == null || guest.isBlank() ? null : guest));
+        out.printf("VM %s created: %d vCPU(s), %d MiB, boots %s, backend %s, guest %s%s%n", vm.name(),
+                vm.definition().cpus(), vm.definition().memoryMib(), vm.definition().bootSource(),
+                vm.definition().backendOrAuto(), vm.definition().guestOrDefault(),
                 vm.definition().disks().isEmpty() ? "" : ", disks " + vm.definition().disks());
     }
 

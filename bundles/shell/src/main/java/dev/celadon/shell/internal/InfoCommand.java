@@ -42,6 +42,7 @@ public class InfoCommand extends VmAction {
             row(out, "Cmdline", d.cmdline());
         }
         row(out, "Backend asked", d.backendOrAuto());
+        row(out, "Guest pack", d.guestOrDefault());
         for (int i = 0; i < d.disks().size(); i++) {
             row(out, "Disk " + i, d.disks().get(i).toString());
         }

@@ -1,5 +1,6 @@
 package dev.celadon.vmbus.client;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.GuestMemory;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
@@ -75,7 +76,7 @@ public final class LoopbackRingBench {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         System.out.printf("java %s, %d CPUs%n", System.getProperty("java.version"),
                 Runtime.getRuntime().availableProcessors());
-        PartitionManagerImpl manager = new PartitionManagerImpl();
+        PartitionManagerImpl manager = new PartitionManagerImpl(new LinuxGuestPack());
         LoopbackBackend backend = new LoopbackBackend();
         manager.register(LoopbackBackend.NAME, LoopbackBackend.PREFERENCE, backend);
         GuestDriver driver = new GuestDriver();

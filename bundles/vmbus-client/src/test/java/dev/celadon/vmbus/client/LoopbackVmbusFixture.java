@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionDevice;
@@ -46,7 +47,7 @@ abstract class LoopbackVmbusFixture {
     @BeforeEach
     void setUp(TestInfo info) {
         name = "vmbus-" + info.getTestMethod().orElseThrow().getName();
-        manager = new PartitionManagerImpl();
+        manager = new PartitionManagerImpl(new LinuxGuestPack());
         backend = new LoopbackBackend();
         manager.register(LoopbackBackend.NAME, LoopbackBackend.PREFERENCE, backend);
         driver = new GuestDriver();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionState;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class CrashMicroGuestTest {
 
-    private final PartitionManagerImpl pm = new PartitionManagerImpl();
+    private final PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
     private final CrashEnlightenment crash = new CrashEnlightenment(TestGrant.of("hv-crash", CrashEnlightenment.BSN));
 
     CrashMicroGuestTest() {

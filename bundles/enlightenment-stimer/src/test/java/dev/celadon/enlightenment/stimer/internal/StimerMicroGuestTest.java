@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
 import dev.celadon.enlightenment.timing.internal.TimingEnlightenment;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionState;
@@ -21,7 +22,7 @@ class StimerMicroGuestTest {
 
     static final int SYNTIMER = 1 << 3, DIRECT_MODE = 1 << 19;
 
-    private final PartitionManagerImpl pm = new PartitionManagerImpl();
+    private final PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
     private final StimerEnlightenment stimer = new StimerEnlightenment(TestGrant.of("hv-stimer", StimerEnlightenment.BSN));
     private final TimingEnlightenment timing = new TimingEnlightenment(TestGrant.of("hv-timing", "dev.celadon.enlightenment.timing"));
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionState;
@@ -23,7 +24,7 @@ class TimingMicroGuestTest {
     static final long GHZ = 1_000_000_000L;
     static final int TIME_REF_COUNT = 1 << 1, REFERENCE_TSC = 1 << 9, FREQUENCY_MSRS = 1 << 11, TSC_INVARIANT = 1 << 15;
 
-    private final PartitionManagerImpl pm = new PartitionManagerImpl();
+    private final PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
     private final TimingEnlightenment timing = new TimingEnlightenment(TestGrant.of("hv-timing", TimingEnlightenment.BSN));
 
     TimingMicroGuestTest() {

@@ -5,6 +5,7 @@ import dev.celadon.hypervisor.api.InterruptController;
 import dev.celadon.hypervisor.api.VirtualProcessor;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A partition as a backend runs it: memory, processors (one thread each) and the interrupt chips. It is torn down
@@ -73,5 +74,14 @@ public interface BackendPartition extends AutoCloseable {
      */
     default long readTsc() {
         return -1;
+    }
+
+    /**
+     * The processors' local APICs as the Hyper-V APIC access MSRs (HV_X64_MSR_EOI, ICR, TPR) reach them, or empty
+     * where the host cannot reach them from an MSR exit (KVM's in-kernel LAPIC: only KVM's own Hyper-V support
+     * could). Empty means the core does not advertise those MSRs.
+     */
+    default Optional<LocalApicAccess> localApic() {
+        return Optional.empty();
     }
 }

@@ -41,6 +41,62 @@ public record GuestOsId(long raw) {
         return (int) raw & 0xFFFF;
     }
 
+    /** Proprietary layout: major version (bits 39:32). */
+    public int majorVersion() {
+        return (int) (raw >>> 32) & 0xFF;
+    }
+
+    /** Proprietary layout: minor version (bits 31:24). */
+    public int minorVersion() {
+        return (int) (raw >>> 24) & 0xFF;
+    }
+
+    /** Proprietary layout: service version (bits 23:16), the service pack on older Windows. */
+    public int serviceVersion() {
+        return (int) (raw >>> 16) & 0xFF;
+    }
+
+    /** Whether this is the proprietary layout with vendor 1, Microsoft. */
+    public boolean microsoft() {
+        return identified() && !openSource() && vendorOrType() == 1;
+    }
+
+    /**
+     * The operating system a Microsoft guest OS ID names: the OS id (TLFS: 1 MS-DOS, 2 Windows 3.x, 3 Windows 9x,
+     * 4 Windows NT and derivatives, 5 Windows CE) and, for Windows NT, the release its version and build number
+     * belong to (6.0 Vista, 6.1 7, 6.2 8, 6.3 8.1 and their servers; 10.0 by build: 14393 Server 2016, 17763
+     * Server 2019, 20348 Server 2022, 22000 and later Windows 11, 26100 also Server 2025). Empty otherwise.
+     */
+    public String windowsRelease() {
+        if (!microsoft()) {
+            return "";
+        }
+        return switch (osId()) {
+            case 1 -> "MS-DOS";
+            case 2 -> "Windows 3.x";
+            case 3 -> "Windows 9x";
+            case 4 -> "Windows NT " + majorVersion() + "." + minorVersion() + ntRelease();
+            case 5 -> "Windows CE";
+            default -> "os id " + osId();
+        };
+    }
+
+    private String ntRelease() {
+        int v = majorVersion() << 8 | minorVersion();
+        int b = build();
+        String r = switch (v) {
+            case 0x0600 -> "Windows Vista / Server 2008";
+            case 0x0601 -> "Windows 7 / Server 2008 R2";
+            case 0x0602 -> "Windows 8 / Server 2012";
+            case 0x0603 -> "Windows 8.1 / Server 2012 R2";
+            case 0x0A00 -> b >= 26100 ? "Windows 11 24H2 / Server 2025" : b >= 22000 ? "Windows 11"
+                    : b == 20348 ? "Windows Server 2022" : b == 17763 ? "Windows 10 1809 / Server 2019"
+                    : b == 14393 ? "Windows 10 1607 / Server 2016" : "Windows 10";
+            default -> "";
+        };
+        return r.isEmpty() ? "" : " (" + r + ")";
+    }
+
     /** A one-line description, as operators see it. */
     public String describe() {
         if (!identified()) {
@@ -59,9 +115,12 @@ public record GuestOsId(long raw) {
                     ? (v >> 16) + "." + ((v >> 8) & 0xFF) + "." + (v & 0xFF) : "0x" + Long.toHexString(v);
             return String.format("%s %s (os id %d, build %d)", type, ver, osId(), build());
         }
-        String vendor = vendorOrType() == 1 ? "Microsoft" : "vendor " + vendorOrType();
-        return String.format("%s os %d version %d.%d sp %d build %d", vendor, osId(), (raw >>> 32) & 0xFF,
-                (raw >>> 24) & 0xFF, (raw >>> 16) & 0xFF, build());
+        if (microsoft()) {
+            return String.format("Microsoft %s sp %d build %d (os id %d)", windowsRelease(), serviceVersion(), build(),
+                    osId());
+        }
+        return String.format("vendor %d os %d version %d.%d sp %d build %d", vendorOrType(), osId(), majorVersion(),
+                minorVersion(), serviceVersion(), build());
     }
 
     @Override

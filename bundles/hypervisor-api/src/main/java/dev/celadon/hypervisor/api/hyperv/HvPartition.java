@@ -37,11 +37,40 @@ public interface HvPartition {
     /** The guest-physical address of the enabled hypercall page, or -1. */
     long hypercallPage();
 
-    /** HvPostMessage and HvSignalEvent calls made so far on processor {@code vpIndex}, refused ones included. */
+    /**
+     * Calls the core's dispatcher answered so far on processor {@code vpIndex} (HvPostMessage, HvSignalEvent,
+     * HvNotifyLongSpinWait), refused ones included.
+     */
     long hypercallCount(int vpIndex);
 
     /** The features of the enlightenments applied when this partition was created (fixed for its life). */
     default List<String> enlightenments() {
         return List.of();
+    }
+
+    /** The guest pack whose profile this partition was created with. */
+    default String guestPack() {
+        return "linux";
+    }
+
+    /**
+     * The Hyper-V CPUID words this partition's guest reads, as one line: {@code features=0x.. privileges=0x..
+     * misc=0x.. recommendations=0x.. spinlock-retries=0x..} (leaf 0x40000003 EAX, EBX, EDX; 0x40000004 EAX, EBX).
+     */
+    default String advertised() {
+        return "";
+    }
+
+    /**
+     * What the guest pack asked for and the core withheld because nothing implements it on this partition, e.g.
+     * {@code 0x40000004.EAX 0x416}; empty if nothing was.
+     */
+    default String withheld() {
+        return "";
+    }
+
+    /** HvNotifyLongSpinWait calls answered on this partition (a guest whose spinlock retry count is not 0xFFFFFFFF). */
+    default long spinWaitNotifications() {
+        return 0;
     }
 }

@@ -5,5 +5,5 @@
  * events back to the guest. The hypervisor core implements {@link dev.celadon.hypervisor.api.hyperv.HvPartition};
  * bundles implement {@link dev.celadon.hypervisor.api.hyperv.ConnectionHandler}.
  */
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package dev.celadon.hypervisor.api.hyperv;

@@ -8,7 +8,10 @@ import dev.celadon.hypervisor.api.PartitionLimits;
 import dev.celadon.hypervisor.api.PartitionManager;
 import dev.celadon.hypervisor.api.backend.BackendPartition;
 import dev.celadon.hypervisor.api.backend.HypervisorBackend;
+import dev.celadon.hypervisor.api.backend.CpuidEntry;
 import dev.celadon.hypervisor.api.enlightenment.Enlightenment;
+import dev.celadon.hypervisor.api.guest.GuestPack;
+import dev.celadon.hypervisor.api.guest.GuestProfile;
 import dev.celadon.hypervisor.core.internal.hyperv.HvPartitionImpl;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,11 +52,21 @@ public final class PartitionManagerImpl implements PartitionManager {
     private final Map<String, Bound> backends = new ConcurrentHashMap<>();
     /** Enlightenment services present now; a partition takes a snapshot of them when it is created. */
     private final List<Enlightenment> enlightenments = new CopyOnWriteArrayList<>();
+    /** Guest pack services present now, in the order they came; the first of a name wins. */
+    private final List<GuestPack> packs = new CopyOnWriteArrayList<>();
     private final Map<String, CorePartition> live = new ConcurrentHashMap<>();
     private final long hostMemoryBytes;
 
     public PartitionManagerImpl() {
         this(hostMemoryBytes());
+    }
+
+    /** Outside OSGi (tests, embedding): a manager with these guest packs registered. */
+    public PartitionManagerImpl(GuestPack... packs) {
+        this(hostMemoryBytes());
+        for (GuestPack p : packs) {
+            register(p);
+        }
     }
 
     /** For tests: a host with {@code hostMemoryBytes} of RAM (0: unknown). */
@@ -140,6 +153,83 @@ public final class PartitionManagerImpl implements PartitionManager {
                 return;
             }
         }
+    }
+
+    /**
+     * A guest pack appeared: partitions naming it can be created from now on. One that goes away leaves running
+     * partitions as they are (their CPUID leaves were fixed at creation and the pack has no code in them).
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "removeGuestPack")
+    public void addGuestPack(GuestPack pack) {
+        packs.add(pack);
+        LOG.info("guest pack {} available to new partitions", nameOf(pack));
+    }
+
+    public void removeGuestPack(GuestPack pack) {
+        packs.remove(pack);
+        LOG.info("guest pack {} withdrawn", nameOf(pack));
+    }
+
+    /** Adds a guest pack outside OSGi (tests, embedding). */
+    public void register(GuestPack pack) {
+        addGuestPack(pack);
+    }
+
+    private static String nameOf(GuestPack pack) {
+        try {
+            return pack.name();
+        } catch (RuntimeException e) {
+            return pack.getClass().getName() + " (name() failed: " + e + ")";
+        }
+    }
+
+    @Override
+    public List<String> guestPacks() {
+        return packs.stream().map(PartitionManagerImpl::nameOf).distinct().sorted().collect(Collectors.toList());
+    }
+
+    @Override
+    public void checkGuestPack(String guest) {
+        pack(guest);
+    }
+
+    private GuestPack pack(String guest) {
+        String g = guest == null || guest.isBlank() ? PartitionConfig.DEFAULT_GUEST : guest;
+        for (GuestPack p : packs) {
+            if (g.equals(nameOf(p))) {
+                return p;
+            }
+        }
+        List<String> present = guestPacks();
+        throw new HypervisorException("guest pack '" + g + "' is not present (its bundle is not active); packs: "
+                + (present.isEmpty() ? "none" : String.join(", ", present)));
+    }
+
+    /** The profile of the pack {@code guest} names; a pack whose profile is not its own name is refused. */
+    private GuestProfile profileOf(String guest) {
+        GuestPack p = pack(guest);
+        GuestProfile profile;
+        try {
+            profile = p.profile();
+        } catch (RuntimeException e) {
+            throw new HypervisorException("guest pack " + guest + " failed to give its profile: " + e.getMessage(), e);
+        }
+        if (profile == null || !profile.name().equals(nameOf(p))) {
+            throw new HypervisorException("guest pack " + guest + " gave the profile of "
+                    + (profile == null ? "nothing" : profile.name()));
+        }
+        return profile;
+    }
+
+    /** Whether the backend's CPU model advertises x2APIC (CPUID.1:ECX[21]). */
+    private static boolean x2apic(List<CpuidEntry> base) {
+        for (CpuidEntry e : base) {
+            if (e.leaf().leaf() == 1 && e.leaf().subleaf() == 0) {
+                return (e.value().ecx() & 1 << 21) != 0;
+            }
+        }
+        return false;
     }
 
     /** The enlightenments a partition created now would get, in the order they are attached. */
@@ -256,6 +346,7 @@ public final class PartitionManagerImpl implements PartitionManager {
         Bound bound = resolve(config.backend());
         BackendInfo info = infoOf(bound);
         checkLimits(info, config.vpCount(), config.memoryBytes());
+        GuestProfile profile = profileOf(config.guest());
         CorePartition partition = new CorePartition(config, info, bound.backend(), p -> live.remove(p.name(), p));
         if (live.putIfAbsent(config.name(), partition) != null) {
             throw new HypervisorException("a partition named " + config.name() + " is already running");
@@ -266,8 +357,8 @@ public final class PartitionManagerImpl implements PartitionManager {
             try {
                 // Every partition gets the Hyper-V interface (CPUID leaves, synthetic MSRs, hypercalls, SynIC) and
                 // the enlightenments present now, before management attaches devices to it.
-                HvPartitionImpl.install(partition, bp.hypercallSequence(), enlightenments(), bp::readTsc,
-                        bp.tscFrequencyHz(), bp.apicTimerFrequencyHz());
+                HvPartitionImpl.install(partition, bp.hypercallSequence(), profile, enlightenments(), bp.localApic(),
+                        x2apic(bp.baseCpuid(0)), bp::readTsc, bp.tscFrequencyHz(), bp.apicTimerFrequencyHz());
             } catch (RuntimeException e) {
                 bp.close();
                 throw e;
@@ -276,8 +367,8 @@ public final class PartitionManagerImpl implements PartitionManager {
             live.remove(config.name(), partition);
             throw e;
         }
-        LOG.info("created partition {} on {}: {} VPs, {} MiB", config.name(), info.name(), config.vpCount(),
-                config.memoryBytes() >> 20);
+        LOG.info("created partition {} on {}: {} VPs, {} MiB, guest pack {}", config.name(), info.name(),
+                config.vpCount(), config.memoryBytes() >> 20, profile.name());
         return partition;
     }
 

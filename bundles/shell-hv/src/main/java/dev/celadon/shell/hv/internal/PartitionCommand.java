@@ -52,6 +52,11 @@ public class PartitionCommand extends HvAction {
             row(out, "Hyper-V", "none (the partition has ended, or it is not one of the core's)");
             return;
         }
+        // The pack asked; the core granted what it implements here (leaf words as the guest reads them).
+        row(out, "Guest pack", hv.guestPack());
+        row(out, "CPUID granted", hv.advertised());
+        row(out, "CPUID withheld", hv.withheld().isEmpty() ? "nothing" : hv.withheld()
+                + " (asked for by the pack, not implemented here)");
         GuestOsId os = hv.guestOsId();
         // Raw value and decoding both: the raw value is what a TLFS reader or a guest's source compares with.
         row(out, "Guest OS id", os.identified() ? String.format("0x%016x", os.raw()) + " " + os.describe()
@@ -67,7 +72,8 @@ public class PartitionCommand extends HvAction {
             total += n;
             row(out, "Hypercalls vp" + vp, Long.toString(n));
         }
-        row(out, "Hypercalls", total + " (HvPostMessage and HvSignalEvent, refused ones included)");
+        row(out, "Hypercalls", total + " (HvPostMessage, HvSignalEvent, HvNotifyLongSpinWait; refused ones included)");
+        row(out, "Long spin waits", Long.toString(hv.spinWaitNotifications()));
     }
 
     private static String live(PartitionManager m) {

@@ -7,6 +7,8 @@ import dev.celadon.hypervisor.api.enlightenment.EnlightenmentInstance;
 import dev.celadon.hypervisor.api.enlightenment.HvCpuidBits;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.VirtualProcessor;
+import dev.celadon.hypervisor.api.backend.LocalApicAccess;
+import dev.celadon.hypervisor.api.guest.GuestProfile;
 import dev.celadon.hypervisor.api.hyperv.ConnectionHandler;
 import dev.celadon.hypervisor.api.hyperv.GuestOsId;
 import dev.celadon.hypervisor.api.hyperv.HvPartition;
@@ -43,6 +45,8 @@ public final class HvPartitionImpl implements HvPartition {
 
     /** The enlightenments applied at creation, in attach order; fixed before the partition starts. */
     private volatile List<Applied> applied = List.of();
+    /** What the CPUID leaves advertise; fixed before the partition starts. */
+    private volatile HvProfile profile;
 
     /** An enlightenment service and what it installed on this partition. */
     record Applied(Enlightenment service, String feature, HvCpuidBits bits, EnlightenmentInstance instance) {
@@ -71,18 +75,22 @@ public final class HvPartitionImpl implements HvPartition {
                 synics[vp.index()].write(msr, value);
             }
         });
+        r.hypercall(HypercallDispatcher.NOTIFY_LONG_SPIN_WAIT, dispatcher::notifyLongSpinWait);
         r.hypercall(HypercallDispatcher.POST_MESSAGE, dispatcher::postMessage);
         r.hypercall(HypercallDispatcher.SIGNAL_EVENT, dispatcher::signalEvent);
     }
 
     /**
-     * Installs the Hyper-V interface with the default (Linux-style) profile on a partition just created, before
-     * anything else claims its intercepts, and applies {@code enlightenments}: each is attached, the bits of those
-     * that attached are added to the CPUID leaves, and their instances are closed with the partition (as its first
-     * devices, so after every other device). {@code hypercallSequence} is the backend's trapping sequence.
+     * Installs the Hyper-V interface on a partition just created, before anything else claims its intercepts, and
+     * applies {@code enlightenments}: each is attached, and their instances are closed with the partition (as its
+     * first devices, so after every other device). The CPUID leaves then advertise the guest pack's {@code asked}
+     * profile with the bits of the enlightenments that attached added, masked to what is implemented here
+     * ({@link HvProfile#grant}): the APIC access MSRs only if {@code apic} gives the backend's local APICs.
+     * {@code hypercallSequence} is the backend's trapping sequence; {@code x2apic} whether its CPU model has x2APIC.
      */
-    public static HvPartitionImpl install(Partition partition, byte[] hypercallSequence, List<Enlightenment> enlightenments,
-                                          LongSupplier tsc, long tscHz, long apicHz) {
+    public static HvPartitionImpl install(Partition partition, byte[] hypercallSequence, GuestProfile asked,
+                                          List<Enlightenment> enlightenments, Optional<LocalApicAccess> apic,
+                                          boolean x2apic, LongSupplier tsc, long tscHz, long apicHz) {
         HvPartitionImpl hv = new HvPartitionImpl(partition, hypercallSequence);
         EnlightenedPartitionImpl ep = new EnlightenedPartitionImpl(partition, hv, tsc, tscHz, apicHz);
         List<Applied> done = new ArrayList<>();
@@ -115,7 +123,17 @@ public final class HvPartitionImpl implements HvPartition {
                 LOG.info("partition {}: enlightenment {} left out: it requires {}", partition.name(), e, requirements(e));
             }
             hv.applied = List.copyOf(done);
-            partition.intercepts().cpuid(new HvCpuid(HvProfile.linux().with(bits), partition.config().vpCount()));
+            HvProfile granted = HvProfile.grant(asked, bits, new HvProfile.Capabilities(apic.isPresent(), x2apic));
+            if (granted.apicMsrs()) {
+                partition.intercepts().msr(ApicMsrs.EOI, ApicMsrs.COUNT, new ApicMsrs(apic.orElseThrow()));
+            }
+            hv.profile = granted;
+            partition.intercepts().cpuid(new HvCpuid(granted, partition.config().vpCount()));
+            String withheld = granted.describeMasked();
+            if (!withheld.isEmpty()) {
+                LOG.info("partition {}: guest pack {} asked for bits nothing implements here, withheld: {}",
+                        partition.name(), asked.name(), withheld);
+            }
         } catch (RuntimeException ex) {
             for (Applied a : done) {
                 closeQuietly(a);
@@ -209,6 +227,28 @@ public final class HvPartitionImpl implements HvPartition {
             out.add(a.feature());
         }
         return out;
+    }
+
+    @Override
+    public String guestPack() {
+        return profile.guest();
+    }
+
+    @Override
+    public String advertised() {
+        HvProfile p = profile;
+        return String.format("features=0x%x privileges=0x%x misc=0x%x recommendations=0x%x spinlock-retries=0x%x",
+                p.features(), p.privileges(), p.miscFeatures(), p.recommendations(), p.spinlockRetries());
+    }
+
+    @Override
+    public String withheld() {
+        return profile.describeMasked();
+    }
+
+    @Override
+    public long spinWaitNotifications() {
+        return dispatcher.spinWaits();
     }
 
     static Optional<HvPartition> of(Partition partition) {

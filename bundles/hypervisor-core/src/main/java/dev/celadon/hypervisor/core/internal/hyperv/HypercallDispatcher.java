@@ -11,16 +11,17 @@ import dev.celadon.hypervisor.api.hyperv.HypercallControl;
 import dev.celadon.hypervisor.api.hyperv.SynicMessage;
 import dev.celadon.hypervisor.api.intercept.Registration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * HvPostMessage (0x5C) and HvSignalEvent (0x5D): the control word, the input block and every field in it are
+ * HvNotifyLongSpinWait (0x0008), HvPostMessage (0x5C) and HvSignalEvent (0x5D): the control word, the input block and every field in it are
  * checked, in the TLFS order (control word, then alignment, then the GPA, then the fields), before a
  * {@link ConnectionHandler} sees the call. Unknown call codes never get here: the core's registry answers them.
  */
 final class HypercallDispatcher {
 
-    static final int POST_MESSAGE = 0x5C, SIGNAL_EVENT = 0x5D;
+    static final int NOTIFY_LONG_SPIN_WAIT = 0x0008, POST_MESSAGE = 0x5C, SIGNAL_EVENT = 0x5D;
     /** HvPostMessage input: u32 connection id @0, u32 reserved @4, u32 message type @8, u32 payload size @12. */
     static final int POST_HEADER = 16;
     /** HV_CONNECTION_ID: 24-bit id, bits 31:24 reserved. */
@@ -31,6 +32,7 @@ final class HypercallDispatcher {
     private final SyntheticMsrs msrs;
     private final ConcurrentHashMap<Integer, ConnectionHandler> connections = new ConcurrentHashMap<>();
     private final AtomicLongArray calls;
+    private final AtomicLong spinWaits = new AtomicLong();
 
     HypercallDispatcher(GuestMemory memory, SyntheticMsrs msrs, int vpCount) {
         this.memory = memory;
@@ -51,6 +53,10 @@ final class HypercallDispatcher {
 
     long count(int vp) {
         return calls.get(vp);
+    }
+
+    long spinWaits() {
+        return spinWaits.get();
     }
 
     /** The checks every call shares; SUCCESS or the status to return. */
@@ -140,5 +146,25 @@ final class HypercallDispatcher {
             return HvStatus.INVALID_CONNECTION_ID;
         }
         return h.signalEvent(vp.index(), connection, flag) & 0xFFFF;
+    }
+
+    /**
+     * HvCallNotifyLongSpinWait: a guest told a spinlock retry count other than 0xFFFFFFFF (leaf 0x40000004.EBX)
+     * calls it after that many failed attempts. An advisory call (TLFS: only HV_STATUS_SUCCESS once the control word
+     * is valid), fast or from memory; the 4-byte spin count is not needed to act on it. The processor's thread
+     * yields the host CPU, which is the scheduling hint's point; the call is counted.
+     */
+    long notifyLongSpinWait(VirtualProcessor vp, long control, long input, long output) {
+        HypercallControl c = new HypercallControl(control);
+        int s = common(vp);
+        if (s == HvStatus.SUCCESS) {
+            s = c.checkSimple(true, true);
+        }
+        if (s != HvStatus.SUCCESS) {
+            return s;
+        }
+        spinWaits.incrementAndGet();
+        Thread.yield();
+        return HvStatus.SUCCESS;
     }
 }

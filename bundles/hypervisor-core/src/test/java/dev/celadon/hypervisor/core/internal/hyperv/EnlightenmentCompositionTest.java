@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.PartitionDevice;
@@ -46,7 +47,7 @@ class EnlightenmentCompositionTest {
 
     @Test
     void bitsComposeInRequirementOrderAndFailuresAreLeftOutWithTheirBits() throws Exception {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         pm.register("emulator", 50, new EmulatorBackend());
         pm.register(fake("z-needs-a", Set.of("a-base"), new HvCpuidBits(0, 0, 1 << 10, 1 << 5, 0)));
         pm.register(fake("a-base", Set.of(), new HvCpuidBits(1 << 3, 0, 0, 0, 1 << 15)));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.celadon.device.serial.Uart16550;
 import dev.celadon.emulator.cpu.Tier;
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.guest.micro.MicroGuests;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
@@ -43,7 +44,7 @@ class HvBenchMicroGuestTest {
     void everyTimedCallReturnsItsStatusAndEveryPortWriteExits(String tier) throws Exception {
         String before = System.getProperty(Tier.PROPERTY);
         System.setProperty(Tier.PROPERTY, tier);
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         pm.register("emulator", 50, new EmulatorBackend());
         Partition p = pm.create(new PartitionConfig("hvbench-" + tier, 1, 32L << 20, "emulator"));
         try {

@@ -27,7 +27,21 @@ class HvTypesTest {
         // Windows 10 build 19041: vendor 1 (Microsoft), OS id 4, version 10.0, build 0x4A61
         GuestOsId windows = new GuestOsId(1L << 48 | 4L << 40 | 10L << 32 | 19041);
         assertFalse(windows.openSource());
-        assertEquals("Microsoft os 4 version 10.0 sp 0 build 19041", windows.describe());
+        assertEquals("Microsoft Windows NT 10.0 (Windows 10) sp 0 build 19041 (os id 4)", windows.describe());
+        assertEquals(10, windows.majorVersion());
+        assertEquals(0, windows.minorVersion());
+        // Windows Server 2022 (build 20348), Windows 7 SP1 (6.1, service version 1, build 7601), Windows 11.
+        assertEquals("Windows NT 10.0 (Windows Server 2022)",
+                new GuestOsId(0x0001_040A_0000_4F7CL).windowsRelease());
+        GuestOsId win7 = new GuestOsId(1L << 48 | 4L << 40 | 6L << 32 | 1L << 24 | 1L << 16 | 7601);
+        assertEquals("Microsoft Windows NT 6.1 (Windows 7 / Server 2008 R2) sp 1 build 7601 (os id 4)", win7.describe());
+        assertEquals("Windows NT 10.0 (Windows 11)", new GuestOsId(1L << 48 | 4L << 40 | 10L << 32 | 22631).windowsRelease());
+        assertEquals("Windows CE", new GuestOsId(1L << 48 | 5L << 40 | 7L << 32).windowsRelease());
+        // Another vendor in the proprietary layout: numbers only; open source: no Windows release.
+        assertEquals("vendor 2 os 1 version 3.4 sp 0 build 5", new GuestOsId(2L << 48 | 1L << 40 | 3L << 32 | 4L << 24 | 5)
+                .describe());
+        assertEquals("", linux.windowsRelease());
+        assertFalse(linux.microsoft());
         assertEquals("none", GuestOsId.NONE.describe());
     }
 

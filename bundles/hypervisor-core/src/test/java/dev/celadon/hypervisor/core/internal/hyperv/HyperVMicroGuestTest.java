@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.celadon.device.serial.SerialOutput;
 import dev.celadon.device.serial.Uart16550;
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.guest.micro.MicroGuests;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
@@ -79,7 +80,7 @@ class HyperVMicroGuestTest {
 
     @Test
     void theGuestSeesTheHyperVInterfaceEveryBadCallFailsWithItsStatusAndSynicDeliversInOrder() throws Exception {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         EmulatorBackend backend = new EmulatorBackend();
         pm.register("emulator", 50, backend);
         Partition p = pm.create(new PartitionConfig("hvtest", 1, 32L << 20, "emulator"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.celadon.emulator.internal.EmulatorBackend;
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.hypervisor.api.Partition;
 import dev.celadon.hypervisor.api.PartitionConfig;
 import dev.celadon.hypervisor.api.hyperv.HvMessageType;
@@ -28,7 +29,7 @@ class SynicTest {
 
     @BeforeEach
     void partition() {
-        PartitionManagerImpl pm = new PartitionManagerImpl();
+        PartitionManagerImpl pm = new PartitionManagerImpl(new LinuxGuestPack());
         pm.register("emulator", 50, new EmulatorBackend());
         p = pm.create(new PartitionConfig("synic", 1, 4L << 20, "emulator"));
         synic = new Synic(0, p.memory(), p.interrupts());
