@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * ({@code storvsp.fuzz.batch}, default 16, in the ring at once) so that a long run (bench/fuzz.sh) is not
  * bound by one thread hand-off per input.
  */
-class StorageFuzzTest {
+public class StorageFuzzTest {
     static final int[] OPCODES = {ScsiOpcode.TEST_UNIT_READY, ScsiOpcode.REQUEST_SENSE, ScsiOpcode.INQUIRY,
             ScsiOpcode.MODE_SENSE_6, ScsiOpcode.MODE_SENSE_10, ScsiOpcode.READ_CAPACITY_10,
             ScsiOpcode.SERVICE_ACTION_IN_16, ScsiOpcode.READ_6, ScsiOpcode.WRITE_6, ScsiOpcode.READ_10,
@@ -170,7 +170,8 @@ class StorageFuzzTest {
         return d.length >= VstorPacket.MIN_SIZE ? d : java.util.Arrays.copyOf(d, VstorPacket.MIN_SIZE);
     }
 
-    static VmPacket input(Random rnd, long tid, long[] buffer, long ramPages) {
+    /** One input of the corpus (also replayed by the management tests against a VSP next to a Linux guest). */
+    public static VmPacket input(Random rnd, long tid, long[] buffer, long ramPages) {
         int kind = rnd.nextInt(100);
         if (kind < 1) {
             // Not a storvsc packet: short data, or another VMBus type.
