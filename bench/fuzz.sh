@@ -26,6 +26,7 @@ for f in "${which[@]}"; do
     storage) module=bundles/storvsc test=StorageFuzzTest prop=storvsp.fuzz ;;
     *) echo "fuzz: unknown fuzzer $f (control, ring, storage)"; exit 2 ;;
   esac
+  rm -f "$module/target/surefire-reports/"*"$test"*   # never report an earlier run's summary
   out=$(mktemp)
   t0=$(date +%s)
   rc=0
@@ -34,7 +35,7 @@ for f in "${which[@]}"; do
     -D"$prop.count=$n" ${seed:+-D"$prop.seed=$seed"} -Dorg.slf4j.simpleLogger.defaultLogLevel=off \
     >"$out" 2>&1 || rc=$?
   t1=$(date +%s)
-  report="$module/target/surefire-reports/TEST-$(ls "$module/target/surefire-reports" | grep -o "dev\.celadon[a-z.]*\.$test" | head -n 1).xml"
+  report=$(ls "$module"/target/surefire-reports/TEST-*."$test".xml 2>/dev/null | head -n 1 || true)
   echo "== $f: $module $test, $n inputs${seed:+, seed $seed}: exit $rc, wall $((t1 - t0)) s, load $(cut -d' ' -f1-3 /proc/loadavg)"
   # The summary is the test's own output (printed only when every input passed).
   sed -n '/fuzz: seed/,/]]>/p' "$report" 2>/dev/null | sed 's/]]>.*//; s/.*<!\[CDATA\[//' || true

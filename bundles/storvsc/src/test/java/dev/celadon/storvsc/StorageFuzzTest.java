@@ -56,6 +56,7 @@ public class StorageFuzzTest {
         try (GuestLoopback loop = new GuestLoopback(16 << 20);
              VirtualDisk da = Vhd.open(dir.resolve("a.vhd"), false);
              VirtualDisk db = Vhd.open(dir.resolve("b.vhd"), false)) {
+            loop.memory.recordAccesses(false); // not checked here; millions of inputs would pile them up
             StorageVsp vspA = Controller.offer(loop, List.of(Lun.of(0, StorageBackend.of(da)),
                     Lun.of(3, StorageBackend.of(da, true))));
             StorageVsp vspB = Controller.offer(loop, List.of(Lun.of(0, StorageBackend.of(db))));

@@ -111,7 +111,7 @@ class HostileStorageNeighbourTest {
                 + "echo 3 > /proc/sys/vm/drop_caches; a=$(md5sum < /tmp/p); "
                 + "b=$(dd if=/dev/sda bs=4096 skip=512 count=2 2>/dev/null | md5sum); "
                 + "if [ \"$a\" = \"$b\" ]; then echo \"IO-OK $i\"; else echo \"IO-BAD $i $a $b\"; fi; "
-                + "i=$((i+1)); done; echo \"IO-END $i\") &", 60);
+                + "i=$((i+1)); done; echo \"IO-END $i\") & true", 60);
         awaitConsole(manager, "victim", "IO-OK 1", 120);
         int hostileFrom = console(manager, "victim").length();
         int okBefore = lastOk(console(manager, "victim"));
@@ -129,6 +129,7 @@ class HostileStorageNeighbourTest {
         long t0 = System.nanoTime();
         ProvidedDevice served;
         try (GuestLoopback loop = new GuestLoopback(RAM)) {
+            loop.memory.recordAccesses(false);
             served = provider.open(new DeviceRequest("hostile", 0, VmbusDeviceProvider.KIND_DISK,
                     hostileVhd.toString(), false), loop.memory);
             try {
