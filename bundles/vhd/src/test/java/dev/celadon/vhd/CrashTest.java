@@ -23,9 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * kill -9 at random points of a process writing and flushing to a dynamic and to a differencing VHD, many
  * times: every file must open (ours and qemu's) and hold every write acknowledged by a completed flush.
+ * Kills per image: system property {@code vhd.crash.kills} (default 15, the suite's).
  */
 class CrashTest {
-    static final int KILLS_EACH = 15;
+    static final int KILLS_EACH = Integer.getInteger("vhd.crash.kills", 15);
     static final long SIZE = 256L << 20;
     /** Small blocks so that most writes allocate one, and kills land inside allocations. */
     static final int BLOCK = 64 * 1024;

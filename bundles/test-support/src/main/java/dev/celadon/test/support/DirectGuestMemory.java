@@ -18,6 +18,7 @@ public final class DirectGuestMemory implements GuestMemory {
     private final List<MemoryRegion> regions;
     private final List<ByteBuffer> ram = new ArrayList<>();
     private final List<long[]> accesses = new ArrayList<>();
+    private volatile boolean recording = true;
 
     public DirectGuestMemory(List<MemoryRegion> regions, byte fill) {
         this(regions, fill, true);
@@ -55,8 +56,20 @@ public final class DirectGuestMemory implements GuestMemory {
         throw new GuestMemoryException(address, length);
     }
 
-    private synchronized void record(long address, long length) {
-        accesses.add(new long[] {address, length});
+    private void record(long address, long length) {
+        if (recording) {
+            synchronized (this) {
+                accesses.add(new long[] {address, length});
+            }
+        }
+    }
+
+    /**
+     * Whether accesses are recorded (on by default). Long runs that do not check them (fuzzing, benchmarks)
+     * turn it off: the list would otherwise grow by every access for the whole run.
+     */
+    public void recordAccesses(boolean on) {
+        recording = on;
     }
 
     /** Every range handed out or copied so far. */

@@ -18,20 +18,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * shared header (indices, mask, pending size, feature bits) and to packet descriptors and data, then more
  * traffic from both ends. The only exception allowed is RingBufferException; every packet handed out must lie
  * within what was published; no access may leave the ring's pages and nothing outside them may change.
+ * Rounds: system property {@code vmbus.ring.fuzz.count} (default 20,000, the suite's), seed
+ * {@code vmbus.ring.fuzz.seed}; bench/fuzz.sh runs millions.
  */
 class RingFuzzTest {
-    static final int ROUNDS = 20_000;
+    /**
+     * Rounds per memory: the test memory records every access, so a long run checks the accesses and the
+     * poison and starts a fresh memory (with the same rings) every EPOCH rounds rather than keeping them all.
+     */
+    static final int EPOCH = 20_000;
 
     @Test
     void hostilePeerFuzz() {
-        Random rnd = new Random(0xF022);
-        DirectGuestMemory memory = DirectGuestMemory.of(RingFixture.RAM, RingFixture.POISON);
-        RingFixture[] rings = {new RingFixture(memory, 1, 1), new RingFixture(memory, 2, 2),
-            new RingFixture(memory, 3, 3)};
+        long count = Long.getLong("vmbus.ring.fuzz.count", 20_000);
+        long seed = Long.getLong("vmbus.ring.fuzz.seed", 0xF022);
+        Random rnd = new Random(seed);
         Set<Violation> seen = EnumSet.noneOf(Violation.class);
+        java.util.TreeMap<Violation, Long> byViolation = new java.util.TreeMap<>();
         long packets = 0;
-        for (int round = 0; round < ROUNDS; round++) {
-            RingFixture f = rings[round % rings.length];
+        long t0 = System.nanoTime();
+        DirectGuestMemory memory = null;
+        RingFixture[] rings = null;
+        for (long round = 0; round < count; round++) {
+            if (round % EPOCH == 0) {
+                if (memory != null) {
+                    checkConfined(memory, rings);
+                }
+                memory = DirectGuestMemory.of(RingFixture.RAM, RingFixture.POISON);
+                rings = new RingFixture[] {new RingFixture(memory, 1, 1), new RingFixture(memory, 2, 2),
+                    new RingFixture(memory, 3, 3)};
+            }
+            RingFixture f = rings[(int) (round % rings.length)];
             RingBuffer.initialize(f.ring);
             int size = f.dataSize();
             // Start anywhere (aligned), as a ring that has been running a while.
@@ -75,9 +92,21 @@ class RingFuzzTest {
             } catch (RingBufferException e) {
                 assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
                 seen.add(e.violation());
+                byViolation.merge(e.violation(), 1L, Long::sum);
             }
         }
-        // Every access the rings made lies in one of their pages.
+        checkConfined(memory, rings);
+        // The fuzzer must have reached every check a peer can trip, and still moved real traffic.
+        assertEquals(EnumSet.complementOf(EnumSet.of(Violation.LAYOUT)), seen);
+        assertTrue(packets > count, "packets read " + packets);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("ring fuzz: seed %d, %d rounds, %d packets read, %d violations %s, host failures 0,"
+                + " %d ms (%.0f rounds/s)%n", seed, count, packets, byViolation.values().stream()
+                .mapToLong(Long::longValue).sum(), byViolation, ms, count * 1000.0 / Math.max(1, ms));
+    }
+
+    /** Every access the rings made lies in one of their pages, and the poison outside them is intact. */
+    private static void checkConfined(DirectGuestMemory memory, RingFixture[] rings) {
         for (long[] a : memory.accesses()) {
             for (long pfn = a[0] / 4096; pfn <= (a[0] + Math.max(a[1], 1) - 1) / 4096; pfn++) {
                 assertTrue(rings[0].isRingPage(pfn) || rings[1].isRingPage(pfn) || rings[2].isRingPage(pfn),
@@ -93,10 +122,6 @@ class RingFuzzTest {
                 assertEquals(RingFixture.POISON, all[i], () -> String.format("byte 0x%x outside the rings", at));
             }
         }
-        // The fuzzer must have reached every check a peer can trip, and still moved real traffic.
-        assertEquals(EnumSet.complementOf(EnumSet.of(Violation.LAYOUT)), seen);
-        assertTrue(packets > ROUNDS, "packets read " + packets);
-        System.out.printf("ring fuzz: %d rounds, %d packets read, violations %s%n", ROUNDS, packets, seen);
     }
 
     /** A nearby index: a few packets' worth either way, sometimes off the 8-byte grid. */

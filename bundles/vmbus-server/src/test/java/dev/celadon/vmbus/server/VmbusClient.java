@@ -215,6 +215,12 @@ final class VmbusClient {
                 if (!r.isEmpty()) {
                     return r.packet();
                 }
+                // Linux's hv_end_read: a full fence after our read_index store, then look again. Without it the
+                // host's write can miss our store (no signal: "not empty") while our load misses its write_index
+                // (x86 lets a load pass an earlier store), and we would sleep until the timeout.
+                if (in.unmaskInterrupts()) {
+                    continue;
+                }
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
                     return null;
