@@ -33,7 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * storvsp provider component), Linux's hv_storvsc binds to its VMBus channel and the disk shows up as /dev/sda with
  * the VHD's size; a pattern the guest writes with dd is, after sync and poweroff, in the VHD at the offset written,
  * as qemu-img reads it. A second (fixed, read-only) VHD attached to the running guest appears as sdb (hot add:
- * a VMBus offer) and disappears when detached (hot remove: a rescind), sda unaffected.
+ * a VMBus offer) and disappears when detached (hot remove: a rescind), sda unaffected. A second boot does the same
+ * for a fixed VHD and a differencing VHD over a dynamic parent (the parent unchanged byte for byte), and shows the
+ * partition of an MBR that host tools wrote into a qemu-img-made VHD.
  */
 class StorageLinuxTest {
 
