@@ -15,9 +15,11 @@ import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runtime plugins, seen from a real guest (issue 9): in the running distribution, a disk attached to a running
- * Debian guest (hot add) disappears from the guest when the storage VSP bundle is stopped (its channel rescinded)
- * while the guest keeps running, and comes back, with what the guest wrote on it, when the bundle is started again.
+ * Runtime plugins, seen from a real guest (issue 9): in the running distribution, a read-only disk attached to a
+ * running Debian guest (hot add) disappears from the guest when the storage VSP bundle is stopped (its channel rescinded)
+ * while the guest keeps running, and comes back, with what is on it, when the bundle is started again. Read-only
+ * because a writable disk (write cache on) was not released by the guest within 120 s of the rescind (issue 9,
+ * open), so its instance could not be offered again.
  * Driven as an operator would: vhd:create, vm:attach-disk, bundle:stop/start, and the guest's shell through
  * vm:send and vm:log.
  */
@@ -51,13 +53,19 @@ class StorageRuntimeLinuxTest {
     }
 
     @Test
-    @Disabled("issue 9, open: after bundle:stop the guest drops sda but the VMBus server still holds the rescinded "
-            + "channel 120 s later (vmbus-channels 1, no RELID_RELEASED seen), and bundle:start's re-offer is refused "
-            + "('instance ... is already offered', VmRun.providerCame, no retry); enable when that is fixed")
+    @Disabled("issue 9, open: after bundle:stop, 'cat /proc/partitions' in the guest printed nothing, not even its "
+            + "header, for 120 s (so 'sda gone' cannot be told from a silent guest); with a writable disk the guest "
+            + "did not release the rescinded channel in 120 s and bundle:start's re-offer was refused ('instance ... "
+            + "is already offered', VmRun.providerCame, no retry). A read-only run did come back after bundle:start.")
     void stoppingTheStorageVspRescindsTheGuestsDiskAndStartingItBringsItBack() throws Exception {
         Path vhd = disks.resolve("rt.vhd");
         String created = karaf.execute("vhd:create " + vhd + " --size 24M");
         assertTrue(Files.exists(vhd), created);
+        // A mark in the first sector, written on the host by qemu-io: what the guest must read before and after.
+        Process qio = new ProcessBuilder("qemu-io", "-f", "vpc", "-c", "write -P 0x5a 0 512", vhd.toString())
+                .redirectErrorStream(true).start();
+        String qioOut = new String(qio.getInputStream().readAllBytes());
+        assertTrue(qio.waitFor(60, TimeUnit.SECONDS) && qio.exitValue() == 0, qioOut);
         karaf.execute("vm:create " + VM + " --cpus 1 --memory 256 --image linux");
         String started = karaf.execute("vm:start " + VM);
         String info = karaf.execute("vm:info " + VM).toLowerCase(Locale.ROOT);
@@ -70,27 +78,23 @@ class StorageRuntimeLinuxTest {
         System.out.printf("itest: %s READY after %.1f s (%s)%n", VM, (System.nanoTime() - t0) / 1e9, started.strip());
 
         // Hot add: the guest's storvsc binds to the new channel and the SCSI scan finds sda (24 MiB = 24576 KiB).
-        String attached = karaf.execute("vm:attach-disk " + VM + " " + vhd);
+        String attached = karaf.execute("vm:attach-disk " + VM + " " + vhd + " --readonly");
         assertTrue(attached.contains("disk 0"), attached);
         karaf.awaitOutput("vm:log " + VM, "[sda] Attached SCSI disk", 180);
         String parts = guest("cat /proc/partitions");
         assertTrue(sda(parts), "sda after vm:attach-disk:\n" + parts);
-        guest("echo CELADON-RUNTIME-MARK-$((6*7)) | dd of=/dev/sda conv=fsync 2>/dev/null; sync");
-        String mark = guest("dd if=/dev/sda bs=512 count=1 2>/dev/null | head -c 24");
-        assertTrue(mark.contains("CELADON-RUNTIME-MARK-42"), mark);
+        String mark = guest(READ_MARK);
+        assertTrue(mark.contains(MARK), mark);
         String markerBefore = "gend-" + (COMMANDS.get() + 7001);
 
         // The bundle goes: its disk is rescinded from the running guest, which drops the device and runs on.
         String stopped = karaf.execute("bundle:stop " + STORVSP);
         assertTrue(bundleState().contains("Resolved"), stopped + "\n" + bundleState());
-        String gone = awaitGuest("cat /proc/partitions", p -> !sda(p), 120);
+        String gone = awaitGuest("cat /proc/partitions", p -> p.contains("major minor") && !sda(p), 120);
         String removed = karaf.execute("vm:log " + VM);
         String removal = removed.substring(removed.lastIndexOf(markerBefore)); // after the last command before it
         System.out.println("itest: the guest's lines after bundle:stop " + STORVSP + ":\n" + kernelLines(removal));
-        assertFalse(sda(gone), "sda still there after bundle:stop:\n" + gone);
-        assertTrue(Pattern.compile("(?m)sd 0:0:0:0: \\[sda\\] (Synchronizing SCSI cache|Stopping disk)")
-                .matcher(removal).find(),
-                "the guest logs the removal:\n" + removal);
+        assertTrue(gone.contains("major minor") && !sda(gone), "sda still there after bundle:stop:\n" + gone);
         String alive = guest("echo alive-$((40+2)); ls /sys/bus/vmbus/drivers/hv_storvsc/");
         assertTrue(alive.contains("alive-42"), alive);
         assertTrue(karaf.execute("vm:info " + VM).toLowerCase(Locale.ROOT).contains("running"),
@@ -110,13 +114,17 @@ class StorageRuntimeLinuxTest {
         String back = awaitGuest("cat /proc/partitions", StorageRuntimeLinuxTest::sda, 180);
         assertTrue(sda(back), "sda after bundle:start:\n" + back + "\n" + tail(karaf.execute("vm:log " + VM))
                 + "\n" + karaf.execute("vm:info " + VM) + "\n" + karafLines(VM, "storvsp", "provider", "ERROR"));
-        String again = guest("dd if=/dev/sda bs=512 count=1 2>/dev/null | head -c 24");
-        assertTrue(again.contains("CELADON-RUNTIME-MARK-42"), "what the guest wrote before the bundle left:\n" + again);
+        String again = guest(READ_MARK);
+        assertTrue(again.contains(MARK), "the disk's first sector after bundle:start:\n" + again);
         System.out.println("itest: after bundle:start " + STORVSP + ": " + again.strip());
 
         String off = karaf.execute("vm:stop " + VM);
         assertTrue(off.contains("stopped"), off);
     }
+
+    /** The guest prints the first sector's bytes as hex: qemu-io wrote 0x5a there. */
+    static final String READ_MARK = "dd if=/dev/sda bs=512 count=1 2>/dev/null | od -An -tx1 | head -n 1";
+    static final String MARK = " 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a 5a";
 
     static boolean sda(String partitions) {
         return Pattern.compile("(?m)^\\s*8\\s+0\\s+24576\\s+sda\\s*$").matcher(partitions).find();
@@ -149,14 +157,13 @@ class StorageRuntimeLinuxTest {
      */
     static String guest(String command) throws Exception {
         int n = COMMANDS.incrementAndGet() + 7000;
-        String echo = "echo gend-$((" + n + "+1))";
+        String begin = "gbeg-" + n;
         String marker = "gend-" + (n + 1);
-        karaf.execute("vm:send " + VM + " '" + command + "; " + echo + "'");
+        karaf.execute("vm:send " + VM + " 'echo gbeg-$((" + n + "+0)); " + command + "; echo gend-$((" + n + "+1))'");
         String log = karaf.awaitOutput("vm:log " + VM, marker, 120);
-        int line = log.lastIndexOf(echo);
-        int from = log.indexOf('\n', line);
+        int from = log.indexOf(begin + "\n") + begin.length() + 1;
         int at = log.indexOf(marker, from);
-        return log.substring(from + 1, at).replace("\r", "");
+        return log.substring(from, at).replace("\r", "");
     }
 
     static String awaitGuest(String command, java.util.function.Predicate<String> done, int seconds) throws Exception {
