@@ -33,7 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * storvsp provider component), Linux's hv_storvsc binds to its VMBus channel and the disk shows up as /dev/sda with
  * the VHD's size; a pattern the guest writes with dd is, after sync and poweroff, in the VHD at the offset written,
  * as qemu-img reads it. A second (fixed, read-only) VHD attached to the running guest appears as sdb (hot add:
- * a VMBus offer) and disappears when detached (hot remove: a rescind), sda unaffected.
+ * a VMBus offer) and disappears when detached (hot remove: a rescind), sda unaffected. A second boot does the same
+ * for a fixed VHD and a differencing VHD over a dynamic parent (the parent unchanged byte for byte), and shows the
+ * partition of an MBR that host tools wrote into a qemu-img-made VHD.
  */
 class StorageLinuxTest {
 
@@ -158,6 +160,201 @@ class StorageLinuxTest {
         assertEquals(size, all.length);
         assertArrayEquals(expected, Arrays.copyOfRange(all, 1 << 20, (1 << 20) + expected.length));
         assertEquals(0, all[(1 << 20) + expected.length], "nothing written past the pattern");
+    }
+
+    /**
+     * One boot, three disks attached at create, each told apart by its size: a fixed VHD; a differencing VHD (made by
+     * Celadon's VHD code, as vhd:create --parent does) over a dynamic parent whose data qemu-io wrote; and a VHD made
+     * by {@code qemu-img create -f vpc} with an MBR partition table put into it by qemu-io. The guest writes a pattern
+     * to the first two and sees the partition of the third; after poweroff, qemu-img reads the pattern out of the
+     * fixed and the differencing file, and the parent file is unchanged byte for byte.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.celadon.management.internal.Host#guestBackends")
+    void fixedDifferencingAndPartitionedVhdsKeepWhatTheGuestWrote(String backend) throws Exception {
+        Host.requireBackend(backend);
+        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
+                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        manager = Host.manager(dir, Host.partitions());
+        manager.addProvider(new StorageVspProvider());
+
+        long fixedSize = 48L << 20;
+        Path fixed = disks.resolve("fixed.vhd");
+        Vhd.create(fixed, fixedSize, Vhd.Type.FIXED, null);
+
+        // The parent: a dynamic VHD with 0xab in its first 4 MiB, written by qemu-io (not by Celadon's code).
+        long parentSize = 64L << 20;
+        int parentData = 4 << 20;
+        Path parent = disks.resolve("parent.vhd");
+        Vhd.create(parent, parentSize, Vhd.Type.DYNAMIC, null);
+        tool(List.of("qemu-io", "-f", "vpc", "-c", "write -P 0xab 0 " + parentData, parent.toString()));
+        Path child = disks.resolve("child.vhd");
+        Vhd.create(child, 0, Vhd.Type.DIFFERENCING, parent);
+        byte[] parentBefore = Files.readAllBytes(parent);
+
+        // qemu-img's own VHD, with one partition (Linux, start 2048, 30 MiB) in an MBR that qemu-io writes into it.
+        Path partitioned = disks.resolve("qemu.vhd");
+        tool(List.of("qemu-img", "create", "-f", "vpc", partitioned.toString(), "40M"));
+        Matcher vs = Pattern.compile("\\((\\d+) bytes\\)").matcher(tool(List.of("qemu-img", "info", partitioned.toString())));
+        assertTrue(vs.find());
+        long partitionedSize = Long.parseLong(vs.group(1)); // 40M rounded to qemu's CHS geometry
+        long partStart = 2048;
+        long partSectors = 61440;
+        Path mbr = disks.resolve("mbr.bin");
+        Files.write(mbr, mbr(partStart, partSectors));
+        tool(List.of("qemu-io", "-f", "vpc", "-c", "write -s " + mbr + " 0 512", partitioned.toString()));
+
+        GuestKitImage kit = new GuestKit().prepare();
+        String cmdline = kit.defaultCmdline() + (backend.equals("emulator")
+                ? GuestKit.emulatedCpuCmdline(VmRun.EMULATOR_TSC_HZ) : "");
+        manager.create(new VmDefinition("disks3", 1, 256, null, kit.kernel().toString(), kit.initrd().toString(),
+                cmdline, backend, List.of(new Disk(fixed.toString(), false), new Disk(child.toString(), false),
+                        new Disk(partitioned.toString(), true))));
+        long t0 = System.nanoTime();
+        manager.start("disks3");
+        awaitConsole(manager, "disks3", "CELADON-GUEST-READY cpus=1 mem_kb=", 300);
+        System.out.printf("StorageLinuxTest[%s]: READY after %.1f s%n", backend, (System.nanoTime() - t0) / 1e9);
+        // Three storvsc hosts scan asynchronously, in no fixed order: wait for three disks and the partition.
+        String parts = "";
+        long until = System.nanoTime() + 180_000_000_000L;
+        while (System.nanoTime() < until) {
+            parts = run("disks3", "cat /proc/partitions", 60);
+            if (Pattern.compile("(?m)\\ssd[a-z]\\s*$").matcher(parts).results().count() == 3
+                    && Pattern.compile("(?m)\\ssd[a-z]1\\s*$").matcher(parts).find()) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        System.out.println("StorageLinuxTest[" + backend + "]: /proc/partitions with three disks:\n" + parts);
+        String fixedDev = diskOfSize(parts, fixedSize);
+        String childDev = diskOfSize(parts, parentSize);
+        String partDev = diskOfSize(parts, partitionedSize);
+        Matcher p1 = Pattern.compile("(?m)^\\s*\\d+\\s+\\d+\\s+(\\d+)\\s+" + partDev + "1\\s*$").matcher(parts);
+        assertTrue(p1.find(), "no " + partDev + "1 in /proc/partitions:\n" + parts);
+        assertEquals(partSectors / 2, Long.parseLong(p1.group(1)), partDev + "1's size in KiB, as the MBR says");
+        String start = run("disks3", "cat /sys/class/block/" + partDev + "1/start", 30);
+        assertEquals(String.valueOf(partStart), start.strip(), "the partition's first sector");
+        String log = console(manager, "disks3");
+        assertTrue(log.contains(partDev + ": " + partDev + "1"), "the kernel's partition scan line:\n" + log);
+        assertTrue(log.contains("[" + partDev + "] Write Protect is on"), "attached read-only");
+        assertFalse(log.contains("could not load hv_storvsc"), log);
+
+        // The guest sees the parent's data through the differencing disk: 1 MiB of 0xab at 3 MiB.
+        byte[] ab = new byte[1 << 20];
+        Arrays.fill(ab, (byte) 0xab);
+        String parentSum = run("disks3", "dd if=/dev/" + childDev + " bs=65536 skip=48 count=16 2>/dev/null | md5sum", 60);
+        assertTrue(parentSum.contains(md5(ab)), "the parent's data as the guest reads it:\n" + parentSum);
+
+        // The pattern: 4200 bytes at 1 MiB on the fixed disk; at 2 MiB - 2 KiB on the differencing disk, so it spans
+        // two of its 2 MiB blocks and the page cache reads the parent's data around it (read-modify-write).
+        long childAt = (2L << 20) - 2048;
+        run("disks3", "awk 'BEGIN{for(i=0;i<200;i++) printf \"CELADON-PATTERN-%04d\\n\", i}' > /tmp/p; "
+                + "dd if=/tmp/p of=/dev/" + fixedDev + " bs=4096 seek=256 conv=fsync; "
+                + "dd if=/tmp/p of=/dev/" + childDev + " bs=512 seek=" + childAt / 512 + " conv=fsync; sync", 120);
+        byte[] expected = pattern(); // 200 lines of 21 bytes
+        String sums = run("disks3", "echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/" + fixedDev
+                + " bs=4096 skip=256 count=2 2>/dev/null | head -c " + expected.length + " | md5sum; dd if=/dev/"
+                + childDev + " bs=512 skip=" + childAt / 512 + " count=9 2>/dev/null | head -c " + expected.length
+                + " | md5sum", 60);
+        assertEquals(2, Pattern.compile("(?m)^" + md5(expected) + " ").matcher(sums).results().count(),
+                "what the guest reads back from both disks is what it wrote:\n" + sums);
+
+        assertEquals("0", manager.info("disks3").runtime().get("vmbus-violations"), manager.info("disks3").toString());
+        manager.console("disks3").type("poweroff\n".getBytes(StandardCharsets.US_ASCII));
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (manager.info("disks3").state() != VmState.STOPPED && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(VmState.STOPPED, manager.info("disks3").state(), console(manager, "disks3"));
+        LinuxBootTest.assertCleanKernelLog(console(manager, "disks3"));
+
+        // Fixed: qemu-img finds the pattern at 1 MiB and nothing after it.
+        byte[] fixedRaw = qemuRaw(fixed);
+        // qemu-img 7.2 counts a fixed VHD's footer sector in its size (its own fixed VHDs too), so the raw may end
+        // with the footer.
+        assertTrue(fixedRaw.length == fixedSize || fixedRaw.length == fixedSize + 512 && "conectix".equals(
+                new String(fixedRaw, (int) fixedSize, 8, StandardCharsets.US_ASCII)), "raw of " + fixedRaw.length);
+        assertArrayEquals(expected, Arrays.copyOfRange(fixedRaw, 1 << 20, (1 << 20) + expected.length));
+        assertEquals(0, fixedRaw[(1 << 20) + expected.length], "nothing written past the pattern");
+
+        // Differencing: the parent file is untouched; the child holds the pattern at the offset written. qemu-img 7.2
+        // reads a differencing VHD without its parent (unallocated space reads as zeros), so it shows the child's own
+        // sectors: the pattern, and, in the same 4 KiB page, the parent's 0xab that the guest's page cache wrote back.
+        assertArrayEquals(parentBefore, Files.readAllBytes(parent), "the parent file, byte for byte");
+        byte[] childOwn = qemuRaw(child);
+        assertArrayEquals(expected, Arrays.copyOfRange(childOwn, (int) childAt, (int) childAt + expected.length));
+        assertEquals((byte) 0xab, childOwn[(int) childAt + expected.length], "the rest of the page: the parent's data");
+        // The whole disk as the guest sees it, flattened by Celadon's converter, is qemu-img's view of the parent with
+        // the pattern over it.
+        byte[] parentRaw = qemuRaw(parent);
+        Path flat = disks.resolve("child-flat.raw");
+        Vhd.convert(child, flat, Vhd.Type.RAW, null);
+        byte[] merged = Files.readAllBytes(flat);
+        assertEquals(parentRaw.length, merged.length);
+        byte[] want = parentRaw.clone();
+        System.arraycopy(expected, 0, want, (int) childAt, expected.length);
+        assertTrue(Arrays.equals(want, merged), "parent data where not written, the pattern where written");
+        assertEquals(parentData, countByte(parentRaw, (byte) 0xab), "the parent holds what qemu-io wrote");
+    }
+
+    /** A master boot record with one Linux partition (type 0x83) in LBA terms; CHS fields say "use LBA". */
+    static byte[] mbr(long start, long sectors) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(512).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(440, 0xce1add15); // disk signature
+        int e = 446;
+        b.put(e, (byte) 0x00); // not bootable
+        b.put(e + 1, (byte) 0xfe).put(e + 2, (byte) 0xff).put(e + 3, (byte) 0xff);
+        b.put(e + 4, (byte) 0x83);
+        b.put(e + 5, (byte) 0xfe).put(e + 6, (byte) 0xff).put(e + 7, (byte) 0xff);
+        b.putInt(e + 8, (int) start).putInt(e + 12, (int) sectors);
+        b.put(510, (byte) 0x55).put(511, (byte) 0xaa);
+        return b.array();
+    }
+
+    /** The name of the one whole disk in /proc/partitions whose size is {@code bytes}. */
+    static String diskOfSize(String partitions, long bytes) {
+        Matcher m = Pattern.compile("(?m)^\\s*8\\s+\\d+\\s+" + bytes / 1024 + "\\s+(sd[a-z])\\s*$").matcher(partitions);
+        assertTrue(m.find(), "no disk of " + bytes / 1024 + " KiB in /proc/partitions:\n" + partitions);
+        String name = m.group(1);
+        assertFalse(m.find(), "two disks of " + bytes / 1024 + " KiB:\n" + partitions);
+        return name;
+    }
+
+    static byte[] pattern() {
+        StringBuilder pattern = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            pattern.append(String.format("CELADON-PATTERN-%04d%n", i));
+        }
+        return pattern.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static String md5(byte[] data) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data));
+    }
+
+    static int countByte(byte[] data, byte value) {
+        int n = 0;
+        for (byte b : data) {
+            n += b == value ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** The image as qemu-img converts it to raw. */
+    byte[] qemuRaw(Path vhd) throws Exception {
+        Path raw = disks.resolve(vhd.getFileName() + ".qemu.raw");
+        Files.deleteIfExists(raw);
+        tool(List.of("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), raw.toString()));
+        return Files.readAllBytes(raw);
+    }
+
+    /** Runs a host tool; fails with its output unless it exits 0. */
+    static String tool(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), command.toString());
+        assertEquals(0, p.exitValue(), command + ":\n" + out);
+        return out;
     }
 
     String run(String vm, String command, long seconds) throws InterruptedException {
