@@ -104,6 +104,41 @@ public final class StorageVsp implements VmbusDevice {
         return s != null && s.ready();
     }
 
+    /**
+     * Before a rescind: takes the LUNs off the bus, tells the guest the bus changed and waits (at most
+     * {@code timeoutMillis}) until the guest has probed the bus and then been quiet for {@link #QUIET_MILLIS}, so
+     * that its SCSI layer has removed the disks (and flushed their write caches) while the channel still answers.
+     * Linux's hv_storvsc needs this: a rescind fails every later send on the channel, and a cache flush that
+     * never completes is retried forever (storvsc_eh_timed_out resets the timer), so its removal never ends.
+     * Without an open, ready channel it returns at once.
+     *
+     * @return whether the guest probed the bus and went quiet in time
+     */
+    public boolean prepareRemoval(long timeoutMillis) {
+        ControllerSession s = session;
+        bus.removeAll();
+        if (s == null || !s.ready()) {
+            return true;
+        }
+        s.announceBusChange();
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (bus.commandsSinceRemoval() > 0 && bus.nanosSinceLastCommand() > QUIET_MILLIS * 1_000_000L) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** How long the guest must send no command after probing a changed bus before its removal counts as done. */
+    public static final long QUIET_MILLIS = 1500;
+
     /** Requests refused and channels closed, with the reason, newest last (256 kept). */
     public List<String> events() {
         return log.snapshot();

@@ -28,6 +28,7 @@ import dev.celadon.vmbus.Guid;
 import dev.celadon.vmbus.server.ChannelInfo;
 import dev.celadon.vmbus.server.VmbusServer;
 import dev.celadon.vmbus.server.provider.DeviceRequest;
+import dev.celadon.vmbus.server.provider.GracefulRemoval;
 import dev.celadon.vmbus.server.provider.ProvidedDevice;
 import dev.celadon.vmbus.server.provider.ServiceRequest;
 import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
@@ -166,6 +167,7 @@ final class VmRun {
                 if (s.request.kind().equals(kind) && s.request.source().equals(source)) {
                     if (s.device != null) {
                         if (!ended) {
+                            letGo(s.device);
                             vmbus.rescind(s.device.device());
                         }
                         LOG.info("VM {}: {} rescinded (hot remove): {}", partition.name(), kind, s.device.description());
@@ -177,6 +179,16 @@ final class VmRun {
                     return;
                 }
             }
+        }
+    }
+
+    /** How long a guest gets to let go of a device before it is rescinded anyway. */
+    static final long LET_GO_MILLIS = 15_000;
+
+    /** Before a rescind: a device that needs the guest to let go first (a disk) is asked to arrange it. */
+    private static void letGo(ProvidedDevice device) {
+        if (device instanceof GracefulRemoval g) {
+            g.prepareRemoval(LET_GO_MILLIS);
         }
     }
 
@@ -206,6 +218,7 @@ final class VmRun {
             for (Served s : served) {
                 if (s.provider == provider && s.device != null) {
                     if (!ended) {
+                        letGo(s.device);
                         vmbus.rescind(s.device.device());
                     }
                     LOG.info("VM {}: {} rescinded, its provider left: {}", partition.name(), s.request.kind(),

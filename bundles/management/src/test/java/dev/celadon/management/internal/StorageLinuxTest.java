@@ -134,6 +134,36 @@ class StorageLinuxTest {
         }
         assertEquals("1", manager.info("disk1").runtime().get("vmbus-channels"), "RELID_RELEASED for the second disk");
         assertEquals("0", manager.info("disk1").runtime().get("vmbus-violations"), manager.info("disk1").toString());
+        // A writable disk hot-removed after the guest wrote to it: the VSP first takes its LUN off the bus and
+        // tells the guest (ENUMERATE_BUS), so Linux removes the disk and flushes its write cache while the channel
+        // still answers; only then the rescind. (Rescinded first, Linux's cache flush can never complete and its
+        // removal hangs: the channel is never released and the disk cannot be offered again.)
+        Path third = disks.resolve("third.vhd");
+        Vhd.create(third, 16L << 20, Vhd.Type.DYNAMIC, null);
+        manager.attachDisk("disk1", new Disk(third.toString(), false));
+        String dev = awaitPartition(manager, "disk1", 16384, true);
+        run("disk1", "dd if=/tmp/p of=/dev/" + dev + " bs=4096 seek=16 conv=fsync 2>/dev/null; echo wrote", 120);
+        long detach = System.nanoTime();
+        manager.detachDisk("disk1", third.toString());
+        System.out.printf("StorageLinuxTest[%s]: writable %s detached in %.1f s%n", backend, dev,
+                (System.nanoTime() - detach) / 1e9);
+        awaitPartition(manager, "disk1", 16384, false);
+        long gone = System.nanoTime() + 60_000_000_000L;
+        while (!"1".equals(manager.info("disk1").runtime().get("vmbus-channels")) && System.nanoTime() < gone) {
+            Thread.sleep(50);
+        }
+        assertEquals("1", manager.info("disk1").runtime().get("vmbus-channels"),
+                "the guest released the writable disk's channel:\n" + console(manager, "disk1"));
+        assertTrue(run("disk1", "dd if=/dev/sda bs=4096 skip=256 count=2 2>/dev/null | head -c 4200 | md5sum", 60)
+                .contains(md5[0]), "sda after the writable disk's removal");
+        byte[] thirdBytes = qemuRaw(third);
+        assertArrayEquals(pattern(), Arrays.copyOfRange(thirdBytes, 16 * 4096, 16 * 4096 + pattern().length),
+                "what the guest wrote (fsync) before the detach is in the VHD, as qemu-img reads it");
+        // Offered again, it comes back: the relid was released, so the same instance can be offered.
+        manager.attachDisk("disk1", new Disk(third.toString(), true));
+        awaitPartition(manager, "disk1", 16384, true);
+        manager.detachDisk("disk1", third.toString());
+        awaitPartition(manager, "disk1", 16384, false);
         System.out.println("StorageLinuxTest[" + backend + "]: hot add and remove, the guest's lines:\n"
                 + LinuxVmbusTest.vmbusLines(console(manager, "disk1").substring(log.length())));
 
@@ -359,5 +389,23 @@ class StorageLinuxTest {
 
     String run(String vm, String command, long seconds) throws InterruptedException {
         return GuestShell.run(manager, vm, command, seconds);
+    }
+
+    /** Waits until the guest's /proc/partitions has (or no longer has) a whole disk of {@code kib} KiB; its name. */
+    private String awaitPartition(VmManagerImpl manager, String vm, long kib, boolean present) throws Exception {
+        Pattern line = Pattern.compile("(?m)^\\s*8\\s+\\d+\\s+" + kib + "\\s+(sd[a-z]+)\\s*$");
+        String parts = "";
+        long until = System.nanoTime() + 180_000_000_000L;
+        while (System.nanoTime() < until) {
+            parts = run(vm, "cat /proc/partitions", 60);
+            var m = line.matcher(parts);
+            boolean found = m.find();
+            if (found == present && parts.contains("major")) {
+                return found ? m.group(1) : null;
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("a " + kib + " KiB disk " + (present ? "never appeared" : "is still there")
+                + " in the guest:\n" + parts + "\n" + console(manager, vm));
     }
 }

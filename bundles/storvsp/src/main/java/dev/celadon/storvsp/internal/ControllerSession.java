@@ -221,6 +221,20 @@ public final class ControllerSession {
         return new SrbRequest(srb.path(), srb.target(), srb.lun(), cdb, srb.dataIn(), (int) dtl, buffer, staging);
     }
 
+    /**
+     * Tells the guest the bus changed (VSTOR_OPERATION_ENUMERATE_BUS, transaction id 0, as Hyper-V sends it):
+     * hv_storvsc tests every disk it knows with TEST UNIT READY and rescans.
+     */
+    public void announceBusChange() {
+        if (state != State.READY) {
+            return;
+        }
+        VstorPacket p = VstorPacket.of(VstorOperation.ENUMERATE_BUS, 0, 0);
+        if (!channel.send(VmPacket.inband(0, 0, p.encode()), SEND_TIMEOUT_MS) && channel.isOpen()) {
+            fail("no room in the host-to-guest ring for ENUMERATE_BUS within " + SEND_TIMEOUT_MS + " ms");
+        }
+    }
+
     private void complete(long tid, VstorPacket v, VmscsiRequest srb, int status, ScsiResult result) {
         VstorPacket r = v.reply(status);
         srb.completed(result.srbStatus(), result.scsiStatus(), result.transferred(),

@@ -14,6 +14,11 @@ import java.util.List;
 public final class ScsiBus {
     private final ScsiDisk[] disks = new ScsiDisk[Lun.MAX_LUNS];
     private final int[] numbers;
+    /** Set when the controller is about to be rescinded: every LUN answers as absent from then on. */
+    private volatile boolean removed;
+    /** System.nanoTime() of the last command, and how many came since {@link #removeAll}. */
+    private volatile long lastCommandNanos = System.nanoTime();
+    private volatile long commandsSinceRemoval;
 
     public ScsiBus(List<Lun> luns, String controllerId, int maxTransferBytes) {
         for (Lun l : luns) {
@@ -25,7 +30,30 @@ public final class ScsiBus {
         numbers = luns.stream().mapToInt(Lun::number).sorted().toArray();
     }
 
+    /**
+     * Takes every LUN off the bus, as a host does before it rescinds a controller: a guest's TEST UNIT READY then
+     * gets INVALID_LUN and its SCSI layer removes the disk (flushing its write cache on a channel that still
+     * answers), instead of meeting the rescind with a disk whose cache flush can never complete.
+     */
+    public void removeAll() {
+        commandsSinceRemoval = 0;
+        removed = true;
+    }
+
+    public long commandsSinceRemoval() {
+        return commandsSinceRemoval;
+    }
+
+    public long nanosSinceLastCommand() {
+        return System.nanoTime() - lastCommandNanos;
+    }
+
     ScsiResult execute(SrbRequest r) {
+        lastCommandNanos = System.nanoTime();
+        if (removed) {
+            commandsSinceRemoval++;
+            return r.opcode() == ScsiOpcode.REPORT_LUNS ? reportLuns(r, new int[0]) : ScsiDisk.absent(r);
+        }
         if (r.opcode() == ScsiOpcode.REPORT_LUNS) {
             // Any address answers for its target: Linux's scan sends REPORT LUNS to every (path, target) whose
             // LUN 0 INQUIRY said "no device here" (0x7F: target present, LUN absent); an empty list ends it

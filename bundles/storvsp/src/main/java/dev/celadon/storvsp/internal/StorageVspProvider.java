@@ -9,6 +9,7 @@ import dev.celadon.vhd.VirtualDisk;
 import dev.celadon.vmbus.Guid;
 import dev.celadon.vmbus.server.VmbusDevice;
 import dev.celadon.vmbus.server.provider.DeviceRequest;
+import dev.celadon.vmbus.server.provider.GracefulRemoval;
 import dev.celadon.vmbus.server.provider.ProvidedDevice;
 import dev.celadon.vmbus.server.provider.VmbusDeviceProvider;
 import org.osgi.service.component.annotations.Component;
@@ -84,7 +85,18 @@ public final class StorageVspProvider implements VmbusDeviceProvider {
         return "celadon-" + instance.toString().replace("-", "").substring(0, 12);
     }
 
-    private record Served(StorageVsp vsp, VirtualDisk disk, String description) implements ProvidedDevice {
+    private record Served(StorageVsp vsp, VirtualDisk disk, String description)
+            implements ProvidedDevice, GracefulRemoval {
+        @Override
+        public boolean prepareRemoval(long timeoutMillis) {
+            boolean done = vsp.prepareRemoval(timeoutMillis);
+            if (!done) {
+                LOG.warn("{}: the guest did not let go of the disk within {} ms; rescinding it anyway", description,
+                        timeoutMillis);
+            }
+            return done;
+        }
+
         @Override
         public VmbusDevice device() {
             return vsp;
