@@ -130,6 +130,8 @@ class IntegrationServicesLinuxTest {
                 || l.contains("shutdown") || l.contains("Power down")).collect(Collectors.joining("\n")));
         assertEquals(VmState.STOPPED, manager.info("ic1").state(), log);
         assertTrue(log.contains("hv_utils: Shutdown request received - graceful shutdown initiated"), log);
+        // The orderly path: the kernel ran /sbin/poweroff, which signals the kit's init (sync, then power off).
+        assertFalse(log.contains("Failed to start orderly shutdown"), log);
         LinuxBootTest.assertCleanKernelLog(log);
 
         // Everything of the run is released, and a shutdown now is refused with a reason.

@@ -65,8 +65,8 @@ public final class InitramfsBuilder {
         return s.toString();
     }
 
-    /** Bump when initScript() changes shape: with the applets it makes {@link #layoutStamp()}. */
-    static final int SCRIPT_VERSION = 4;
+    /** Bump when initScript() or the layout changes shape: with the applets it makes {@link #layoutStamp()}. */
+    static final int SCRIPT_VERSION = 5;
 
     /**
      * What identifies this initramfs's layout (the init script's version and the applets): the guest kit rebuilds
@@ -89,6 +89,12 @@ public final class InitramfsBuilder {
             file(cpio, "bin/busybox", Files.readAllBytes(busybox), 0755);
             for (String applet : APPLETS) {
                 symlink(cpio, "bin/" + applet, "busybox");
+            }
+            // Where the kernel itself looks: orderly_poweroff() (hv_utils' shutdown service, ACPI power button)
+            // runs /sbin/poweroff and reboot runs /sbin/reboot; without them it logs "Failed to start orderly
+            // shutdown: forcing the issue" and powers off without init's sync.
+            for (String applet : List.of("poweroff", "reboot")) {
+                symlink(cpio, "sbin/" + applet, "/bin/busybox");
             }
             file(cpio, "init", initScript().getBytes(StandardCharsets.US_ASCII), 0755);
             for (Map.Entry<String, String> m : modules.relativePaths().entrySet()) {
