@@ -47,6 +47,7 @@ public final class Vhd {
 
     /** Called as a conversion proceeds, from the converting thread. */
     @FunctionalInterface
+    @org.osgi.annotation.versioning.ConsumerType
     public interface Progress {
         void update(long bytesDone, long bytesTotal);
     }
