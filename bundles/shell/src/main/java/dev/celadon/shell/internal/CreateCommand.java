@@ -21,7 +21,8 @@ import org.apache.karaf.shell.support.completers.FileCompleter;
 @Command(scope = "vm", name = "create", description = "Defines a new VM (it is not started).",
         detailedDescription = "Defines a VM and stores its definition, which survives restarts. Boot either a named "
                 + "image (demo: the demo micro-guest; linux: Debian's cloud kernel from the guest kit, fetched on "
-                + "first use) or a kernel file (a PVH ELF or a bzImage), with --image FILE or --kernel FILE.")
+                + "first use; java: the Java program assigned to a loopback VM, with --backend loopback) or a kernel "
+                + "file (a PVH ELF or a bzImage), with --image FILE or --kernel FILE.")
 @Service
 public class CreateCommand extends VmAction {
 
@@ -41,7 +42,8 @@ public class CreateCommand extends VmAction {
     @Option(name = "-m", aliases = "--memory", description = "Memory in MiB (default 256)")
     long memoryMib = 256;
 
-    @Option(name = "-i", aliases = "--image", description = "demo, linux, or the path of a kernel file")
+    @Option(name = "-i", aliases = "--image",
+            description = "demo, linux, java (a loopback VM's Java guest), or the path of a kernel file")
     @Completion(ImageCompleter.class)
     String image;
 
