@@ -56,6 +56,8 @@ public final class StorageIoProgram implements LoopbackGuest {
     private long rescinds;
     private long offers;
     private long errors;
+    /** Sessions whose LUN the host took off the bus (about to be rescinded). Used by the program's thread only. */
+    private final java.util.Set<Integer> lunGone = new java.util.HashSet<>();
     private boolean running;
 
     /** What the program did so far. */
@@ -246,7 +248,7 @@ public final class StorageIoProgram implements LoopbackGuest {
     }
 
     private void check(Session s) throws InterruptedException {
-        if (s.lba < 0) {
+        if (s.lba < 0 || lunGone.contains(s.number)) {
             return;
         }
         try {
@@ -256,6 +258,13 @@ public final class StorageIoProgram implements LoopbackGuest {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
+            if (String.valueOf(e.getMessage()).contains("asc 0x25 ")) {
+                // LOGICAL UNIT NOT SUPPORTED: the host took the LUN off the bus before rescinding the controller
+                // (as Linux's storvsc sees it, the disk is removed); stop using it, as Linux does.
+                lunGone.add(s.number);
+                note("session " + s.number + ": LUN 0 removed by the host (" + e.getMessage() + "); no more reads");
+                return;
+            }
             // A rescind in flight: the host stopped answering; the RESCINDCHANNELOFFER is in the inbox.
             failed("session " + s.number + ": read of LBA " + s.lba + ": " + e.getMessage());
         }

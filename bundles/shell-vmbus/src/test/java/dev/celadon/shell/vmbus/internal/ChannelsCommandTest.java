@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.celadon.guest.linux.internal.LinuxGuestPack;
 import dev.celadon.guest.linux.kit.GuestKit;
 import dev.celadon.guest.loopback.StorageIoProgram;
 import dev.celadon.hypervisor.api.intercept.Registration;
@@ -56,7 +57,7 @@ class ChannelsCommandTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        partitions = new PartitionManagerImpl();
+        partitions = new PartitionManagerImpl(new LinuxGuestPack());
         backend = new LoopbackBackend();
         partitions.register(LoopbackBackend.NAME, LoopbackBackend.PREFERENCE, backend);
         manager = new VmManagerImpl(partitions, new HyperVService(), new KernelLoader(), dir.resolve("vms"),
