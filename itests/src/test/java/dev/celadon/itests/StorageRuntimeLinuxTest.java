@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Disabled;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,10 +54,6 @@ class StorageRuntimeLinuxTest {
     }
 
     @Test
-    @Disabled("issue 9, open: the writable disk is removed by the guest now (\"Synchronize Cache(10) failed ... Logical "
-            + "unit not supported\" as the VSP takes the LUN off the bus first), but after bundle:stop this test's "
-            + "'cat /proc/partitions' over vm:send/vm:log comes back empty, not even its header, so 'sda gone' cannot be "
-            + "told from a lost command; the same removal is checked in bundles/management StorageLinuxTest.")
     void stoppingTheStorageVspRescindsTheGuestsDiskAndStartingItBringsItBack() throws Exception {
         Path vhd = disks.resolve("rt.vhd");
         String created = karaf.execute("vhd:create " + vhd + " --size 24M");
@@ -93,11 +88,13 @@ class StorageRuntimeLinuxTest {
         // The bundle goes: its disk is rescinded from the running guest, which drops the device and runs on.
         String stopped = karaf.execute("bundle:stop " + STORVSP);
         assertTrue(bundleState().contains("Resolved"), stopped + "\n" + bundleState());
-        String gone = awaitGuest("cat /proc/partitions", p -> p.contains("major minor") && !sda(p), 120);
+        // With no block device left, Linux's /proc/partitions is empty, header included (genhd prints the header
+        // with the first disk); guest() sees its begin and end markers, so an empty answer is the guest's own.
+        String gone = awaitGuest("cat /proc/partitions; ls /sys/block | wc -l", p -> !sda(p), 120);
         String removed = karaf.execute("vm:log " + VM);
         String removal = removed.substring(removed.lastIndexOf(markerBefore)); // after the last command before it
         System.out.println("itest: the guest's lines after bundle:stop " + STORVSP + ":\n" + kernelLines(removal));
-        assertTrue(gone.contains("major minor") && !sda(gone), "sda still there after bundle:stop:\n" + gone);
+        assertTrue(!sda(gone) && gone.strip().equals("0"), "sda still there after bundle:stop:\n" + gone);
         String alive = guest("echo alive-$((40+2)); ls /sys/bus/vmbus/drivers/hv_storvsc/");
         assertTrue(alive.contains("alive-42"), alive);
         assertTrue(karaf.execute("vm:info " + VM).toLowerCase(Locale.ROOT).contains("running"),
