@@ -61,6 +61,19 @@ final class Host {
         }
     }
 
+    /**
+     * As {@link #requireBackend}, for tests that boot Debian's kernel: also skipped, saying why, on a
+     * software-nested KVM (kvm_pvm), which does not boot the stock kernel in test time (see LinuxBootTest).
+     */
+    static void requireLinuxBackend(String backend) {
+        requireBackend(backend);
+        if (backend.equals("kvm") && java.nio.file.Files.exists(Path.of("/sys/module/kvm_pvm"))) {
+            String why = "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)";
+            System.out.println(why);
+            Assumptions.assumeTrue(false, why);
+        }
+    }
+
     static VmManagerImpl manager(Path dir) {
         return manager(dir, partitions());
     }

@@ -85,9 +85,7 @@ class HostileStorageNeighbourTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.celadon.management.internal.Host#guestBackends")
     void aLinuxGuestsDiskIsUnaffectedByAHostileStorageNeighbour(String backend) throws Exception {
-        Host.requireBackend(backend);
-        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
-                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        Host.requireLinuxBackend(backend);
         StorageVspProvider provider = new StorageVspProvider();
         manager = Host.manager(dir, Host.partitions());
         manager.addProvider(provider);

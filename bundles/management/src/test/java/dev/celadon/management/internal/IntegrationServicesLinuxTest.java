@@ -12,10 +12,9 @@ import dev.celadon.hypervisor.core.internal.PartitionManagerImpl;
 import dev.celadon.ic.HeartbeatStatus;
 import dev.celadon.ic.IcException;
 import dev.celadon.ic.internal.IntegrationServicesComponent;
-import dev.celadon.licensing.Grant;
-import dev.celadon.licensing.LicenceGrant;
 import dev.celadon.management.VmDefinition;
 import dev.celadon.management.VmState;
+import dev.celadon.test.support.TestGrant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -52,11 +51,9 @@ class IntegrationServicesLinuxTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.celadon.management.internal.Host#guestBackends")
     void hvUtilsAnswersHeartbeatsTakesTheHostsTimeAndShutsDownOnRequest(String backend) throws Exception {
-        Host.requireBackend(backend);
-        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
-                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        Host.requireLinuxBackend(backend);
         PartitionManagerImpl partitions = Host.partitions();
-        partitions.register(new TimingEnlightenment(new TestGrant("hv-timing", "dev.celadon.enlightenment.timing")));
+        partitions.register(new TimingEnlightenment(TestGrant.of("hv-timing", "dev.celadon.enlightenment.timing")));
         manager = Host.manager(dir, partitions);
         IntegrationServicesComponent ic = new IntegrationServicesComponent();
         manager.addServiceProvider(ic);
@@ -152,9 +149,7 @@ class IntegrationServicesLinuxTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.celadon.management.internal.Host#guestBackends")
     void withoutTimeRefCountTheClockIsLeftAloneAndTheRestWorks(String backend) throws Exception {
-        Host.requireBackend(backend);
-        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
-                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        Host.requireLinuxBackend(backend);
         manager = Host.manager(dir, Host.partitions());
         IntegrationServicesComponent ic = new IntegrationServicesComponent();
         manager.addServiceProvider(ic);
@@ -199,32 +194,5 @@ class IntegrationServicesLinuxTest {
         }
         throw new AssertionError("no heartbeat answers within " + seconds + " s: " + ic.heartbeat(vm) + " "
                 + ic.services(vm));
-    }
-
-    /** A licence grant for the timing enlightenment's component, as the licensing bundle would hand it. */
-    record TestGrant(Grant grant) implements LicenceGrant {
-        TestGrant(String feature, String bsn) {
-            this(new Grant(feature, bsn, Optional.empty()));
-        }
-
-        @Override
-        public String licenceId() {
-            return "test-" + grant.feature();
-        }
-
-        @Override
-        public String licensee() {
-            return "tests";
-        }
-
-        @Override
-        public Instant notAfter() {
-            return Instant.now().plusSeconds(3600);
-        }
-
-        @Override
-        public Optional<String> host() {
-            return Optional.empty();
-        }
     }
 }

@@ -43,9 +43,7 @@ class LinuxVmbusTest {
     }
 
     void setUp(String backend) {
-        Host.requireBackend(backend);
-        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
-                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        Host.requireLinuxBackend(backend);
         partitions = Host.partitions();
         manager = Host.manager(dir, partitions);
     }

@@ -55,9 +55,7 @@ class StorageLinuxTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.celadon.management.internal.Host#guestBackends")
     void aDynamicVhdIsDevSdaAndKeepsWhatTheGuestWrote(String backend) throws Exception {
-        Host.requireBackend(backend);
-        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
-                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        Host.requireLinuxBackend(backend);
         manager = Host.manager(dir, Host.partitions());
         manager.addProvider(new StorageVspProvider());
         long size = 64L << 20;
@@ -202,9 +200,7 @@ class StorageLinuxTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.celadon.management.internal.Host#guestBackends")
     void fixedDifferencingAndPartitionedVhdsKeepWhatTheGuestWrote(String backend) throws Exception {
-        Host.requireBackend(backend);
-        Assumptions.assumeFalse(backend.equals("kvm") && Files.exists(Path.of("/sys/module/kvm_pvm")),
-                "skipped: software-nested KVM does not boot the stock kernel in test time (see LinuxBootTest)");
+        Host.requireLinuxBackend(backend);
         manager = Host.manager(dir, Host.partitions());
         manager.addProvider(new StorageVspProvider());
 

@@ -1,5 +1,6 @@
 package dev.celadon.enlightenment.stimer.internal;
 
+import dev.celadon.test.support.TestGrant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
