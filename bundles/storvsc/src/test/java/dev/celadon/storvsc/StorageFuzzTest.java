@@ -116,12 +116,15 @@ public class StorageFuzzTest {
             assertEquals(0x0602, a.vsc.initialize());
             bWorks(a, rnd);
             assertTrue(b.vsp.events().isEmpty(), b.vsp.events().toString());
+            // Every reopen borrowed the controller's one bounce buffer instead of making a new one.
+            int buffers = vspA.bufferAllocations();
+            assertTrue(closes > 0 && buffers == 1, closes + " reopens made " + buffers + " bounce buffers");
             StringBuilder top = new StringBuilder();
             reasons.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).limit(25)
                     .forEach(e -> top.append("\n    ").append(e.getValue()).append("  ").append(e.getKey()));
             System.out.printf("storage fuzz: seed %d, %d inputs, %d channel closes, %d logged refusals, host failures 0,"
-                    + " %d ms (%.0f inputs/s); outcomes %s; closes by reason:%s%n", seed, count, closes,
-                    vspA.eventCount(), ms, count * 1000.0 / Math.max(1, ms), outcomes, top);
+                    + " %d bounce buffer(s) made, %d ms (%.0f inputs/s); outcomes %s; closes by reason:%s%n", seed, count, closes,
+                    vspA.eventCount(), buffers, ms, count * 1000.0 / Math.max(1, ms), outcomes, top);
         }
     }
 
@@ -137,7 +140,8 @@ public class StorageFuzzTest {
     private static String await(Controller a, VmPacket p) throws InterruptedException {
         long end = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < end) {
-            VmPacket r = a.channel.receive(20);
+            // A closed channel signals nothing: poll its state every millisecond rather than wait long for a reply.
+            VmPacket r = a.channel.receive(1);
             boolean failed = r == null && a.channel.state() == ChannelInfo.State.FAILED;
             if (failed) {
                 // The worker may have answered p and then failed on a later input between our look at the

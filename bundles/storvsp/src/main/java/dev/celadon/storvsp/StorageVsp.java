@@ -11,7 +11,10 @@ import dev.celadon.vmbus.VmPacket;
 import dev.celadon.vmbus.server.Channel;
 import dev.celadon.vmbus.server.VmbusDevice;
 
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A synthetic SCSI controller (VMBus interface {@link StorvscGuids#SCSI}) with up to 255 disks, LUNs of target 0
@@ -32,6 +35,12 @@ public final class StorageVsp implements VmbusDevice {
     private final ScsiBus bus;
     private final EventLog log;
     private volatile ControllerSession session;
+    /**
+     * The bounce buffer of the controller (up to 8 MiB of native memory), made once and lent to each session:
+     * a guest that loops CLOSE/OPEN must not make a new one per open, which only GC would free. Null while lent.
+     */
+    private final AtomicInteger allocations = new AtomicInteger();
+    private final AtomicReference<ByteBuffer> staging = new AtomicReference<>();
 
     public StorageVsp(Guid instance, List<Lun> luns, GuestMemory memory) {
         this(instance, luns, memory, DEFAULT_MAX_TRANSFER_BYTES);
@@ -67,7 +76,13 @@ public final class StorageVsp implements VmbusDevice {
 
     @Override
     public void open(Channel channel) {
-        session = new ControllerSession(channel, memory, bus, maxTransferBytes, log);
+        ByteBuffer b = staging.getAndSet(null);
+        if (b == null) {
+            // First open, or an earlier session's worker has not closed yet (it keeps its buffer until then).
+            b = ByteBuffer.allocateDirect(maxTransferBytes);
+            allocations.incrementAndGet();
+        }
+        session = new ControllerSession(channel, memory, bus, maxTransferBytes, log, b);
     }
 
     @Override
@@ -81,7 +96,16 @@ public final class StorageVsp implements VmbusDevice {
 
     @Override
     public void close() {
+        ControllerSession s = session;
         session = null;
+        if (s != null) {
+            staging.set(s.staging());
+        }
+    }
+
+    /** How many bounce buffers this controller has made (1 in a normal life, however often the guest reopens). */
+    public int bufferAllocations() {
+        return allocations.get();
     }
 
     public List<Lun> luns() {

@@ -45,16 +45,25 @@ public final class ControllerSession {
     private final EventLog log;
     private volatile State state = State.NEW;
     private volatile int version;
-    /** Bounce buffer for scattered transfers; one per session, since a session handles one request at a time. */
+    /** Bounce buffer for scattered transfers, lent by the controller; a session handles one request at a time. */
     private final ByteBuffer staging;
 
-    public ControllerSession(Channel channel, GuestMemory memory, ScsiBus bus, int maxTransferBytes, EventLog log) {
+    public ControllerSession(Channel channel, GuestMemory memory, ScsiBus bus, int maxTransferBytes, EventLog log,
+                             ByteBuffer staging) {
+        if (staging.capacity() < maxTransferBytes) {
+            throw new IllegalArgumentException("bounce buffer of " + staging.capacity() + " bytes < " + maxTransferBytes);
+        }
         this.channel = channel;
         this.memory = memory;
         this.bus = bus;
         this.maxTransferBytes = maxTransferBytes;
         this.log = log;
-        this.staging = ByteBuffer.allocateDirect(maxTransferBytes);
+        this.staging = staging;
+    }
+
+    /** The bounce buffer, returned to the controller when the channel closes. */
+    public ByteBuffer staging() {
+        return staging;
     }
 
     public int version() {
