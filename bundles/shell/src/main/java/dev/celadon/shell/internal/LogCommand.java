@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
-@Command(scope = "vm", name = "log", description = "Prints the VM's console output so far.")
+@Command(scope = "vm", name = "log", description = "Prints the VM's console output so far (terminal control "
+        + "sequences the guest wrote are dropped; --raw keeps them).")
 @Service
 public class LogCommand extends VmAction {
 
@@ -16,9 +18,13 @@ public class LogCommand extends VmAction {
     @Completion(VmNameCompleter.class)
     String name;
 
+    @Option(name = "--raw", description = "Print the console bytes as the guest wrote them, escape sequences and all")
+    boolean raw;
+
     @Override
     void run(PrintStream out) {
-        String text = new String(manager.console(name).history(), StandardCharsets.UTF_8).replace("\r", "");
+        byte[] history = manager.console(name).history();
+        String text = raw ? new String(history, StandardCharsets.UTF_8) : ConsoleText.printable(history);
         out.print(text);
         if (!text.isEmpty() && !text.endsWith("\n")) {
             out.println();
