@@ -34,8 +34,31 @@ class ControlFuzzTest extends LoopbackFixture {
         long closes = 0;
         long answers = 0;
         java.util.Map<Integer, ChannelInfo.State> states = new java.util.HashMap<>();
+        long reopens = 0;
+        // Pages for well-formed re-opens: relid r (1..2) uses chunk 2(r-1) or 2(r-1)+1 of 4 pages, alternately,
+        // tearing its previous GPADL down first, so a closed channel really opens again (random inputs alone
+        // reopened one 3 times in 10M: a GPADL and a matching OPEN rarely line up by chance).
+        long[] reopenPages = guest.pages(32);
+        int[] lastHandle = new int[5];
+        int nextHandle = 0xE2000;
         long t0 = System.nanoTime();
         for (long i = 0; i < count; i++) {
+            if (rnd.nextInt(25) == 0) {
+                int r = 1 + rnd.nextInt(2); // the two channels offered
+                int listening = ((dev.celadon.vmbus.server.internal.VmbusHost) server).messageConnectionId();
+                int conn = listening > 0 ? listening : 4;
+                if (lastHandle[r] != 0) {
+                    guest.postRaw(conn, new ChannelMessage.GpadlTeardown(r, lastHandle[r]).encode());
+                }
+                int chunk = 2 * (r - 1) + (int) (i & 1);
+                long[] pfns = java.util.Arrays.copyOfRange(reopenPages, 4 * chunk, 4 * chunk + 4);
+                for (long pfn : pfns) {
+                    memory.write(pfn * 4096, new byte[4096]); // as Linux does: ring pages start zeroed
+                }
+                lastHandle[r] = nextHandle++;
+                guest.postRaw(conn, ChannelMessage.GpadlHeader.of(r, lastHandle[r], 4, 4 * 4096, 0, pfns).encode());
+                guest.postRaw(conn, new ChannelMessage.OpenChannel(r, r, lastHandle[r], 0, 2, new byte[0]).encode());
+            }
             byte[] m = template(rnd);
             int flips = rnd.nextInt(4);
             for (int f = 0; f < flips && m.length > 8; f++) {
@@ -73,6 +96,9 @@ class ControlFuzzTest extends LoopbackFixture {
                 if (was == ChannelInfo.State.OPEN && c.state() != ChannelInfo.State.OPEN) {
                     closes++;
                 }
+                if (was != null && was != ChannelInfo.State.OPEN && c.state() == ChannelInfo.State.OPEN) {
+                    reopens++;
+                }
             }
             // Every answer the host posted must decode (drained as we go: a long run would pile them up).
             LoopbackPartition.Posted p;
@@ -84,6 +110,7 @@ class ControlFuzzTest extends LoopbackFixture {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(answers > 100, "the fuzzer reached answered messages: " + answers);
         assertTrue(violations > 0);
+        assertTrue(count < 20_000 || reopens > 0, "no closed channel was opened again in " + count + " inputs");
         // Recovery: leave and come back.
         // Recovery: leave (the fuzz may already have unloaded, or reconnected at another version) and come back.
         int v = server.version();
@@ -102,8 +129,8 @@ class ControlFuzzTest extends LoopbackFixture {
         StringBuilder top = new StringBuilder();
         refusals.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).limit(25)
                 .forEach(e -> top.append("\n    ").append(e.getValue()).append("  ").append(e.getKey()));
-        System.out.printf("control fuzz: seed %d, %d inputs, %d channel closes, %d answers, %d refusals (%d kinds),"
-                + " host failures 0, %d ms (%.0f inputs/s); refusals by reason:%s%n", seed, count, closes, answers,
+        System.out.printf("control fuzz: seed %d, %d inputs, %d channel closes, %d re-opens, %d answers, %d refusals (%d kinds),"
+                + " host failures 0, %d ms (%.0f inputs/s); refusals by reason:%s%n", seed, count, closes, reopens, answers,
                 violations, refusals.size(), ms, count * 1000.0 / Math.max(1, ms), top);
     }
 
