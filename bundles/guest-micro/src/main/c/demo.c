@@ -4,35 +4,17 @@
  * idling in HLT: every port access is a VM exit, so it never polls.
  */
 #include "mp.h"
+#include "idt.h"
 
 #define IOAPIC 0xFEC00000UL
 #define UART_VECTOR 0x24
 
 extern void irq_uart(void), irq_spurious(void);
 
-struct idt_entry {
-    u16 off0, sel;
-    u8 ist, type;
-    u16 off1;
-    u32 off2, zero;
-} __attribute__((packed));
 
-static struct idt_entry idt[256] __attribute__((aligned(16)));
 static u8 apic_ids[256];
 static volatile u8 rx_ring[256];
 static volatile u32 rx_head, rx_tail;
-
-static void set_gate(int v, void (*h)(void))
-{
-    u64 a = (u64)h;
-    idt[v].off0 = (u16)a;
-    idt[v].sel = 0x10;
-    idt[v].ist = 0;
-    idt[v].type = 0x8E; /* present, interrupt gate */
-    idt[v].off1 = (u16)(a >> 16);
-    idt[v].off2 = (u32)(a >> 32);
-    idt[v].zero = 0;
-}
 
 void ap_main(void)
 {
@@ -65,11 +47,7 @@ static void echo(u32 bsp)
     mmio_write32(LAPIC + 0xF0, 0x1FF);    /* enable, spurious vector 0xFF */
     set_gate(UART_VECTOR, irq_uart);
     set_gate(0xFF, irq_spurious);
-    struct {
-        u16 limit;
-        u64 base;
-    } __attribute__((packed)) idtr = {sizeof(idt) - 1, (u64)idt};
-    __asm__ volatile("lidt %0" ::"m"(idtr));
+    load_idt();
     ioapic_write(0x10 + 2 * 4 + 1, bsp << 24); /* pin 4 -> this CPU */
     ioapic_write(0x10 + 2 * 4, UART_VECTOR);   /* fixed, physical, edge, active high, unmasked */
     outb(COM1 + 4, 0x0B);                      /* DTR, RTS, OUT2 */

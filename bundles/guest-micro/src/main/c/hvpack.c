@@ -9,6 +9,7 @@
  * off at the end, so the partition can be inspected.
  */
 #include "hv.h"
+#include "idt.h"
 
 #define LAPIC 0xFEE00000UL
 #define LAPIC_TPR 0x80
@@ -23,28 +24,16 @@
 #define IPI_VECTOR 0x40
 #define ICR_SELF (1U << 18) /* destination shorthand 01: self */
 
-struct idt_entry {
-    u16 off0, sel;
-    u8 ist, type;
-    u16 off1;
-    u32 off2, zero;
-} __attribute__((packed));
 
-static struct idt_entry idt[256] __attribute__((aligned(16)));
 static u8 hypercall_page[4096] __attribute__((aligned(4096)));
 static void *const volatile hypercall_ptr = hypercall_page;
-volatile u32 gp_count, ipi_count, isr_in_handler, isr_after_eoi, eoi_gp;
+volatile u32 ipi_count, isr_in_handler, isr_after_eoi, eoi_gp;
 
 /* The self-IPI's handler, in C behind an assembly stub that saves the caller-saved registers. */
 void ipi_handler(void);
 
-/* #GP from a rejected WRMSR/RDMSR (both 2 bytes): count it and skip the instruction; RDMSR then yields 0. */
+/* The interrupt entries (the #GP one is lib.c's gp_entry, idt.h). */
 __asm__(".text\n"
-        "gp_entry:\n"
-        "  addq $2, 8(%rsp)\n"
-        "  lock incl gp_count(%rip)\n"
-        "  add $8, %rsp\n"
-        "  iretq\n"
         "ipi_entry:\n"
         "  push %rax; push %rcx; push %rdx; push %rsi; push %rdi; push %r8; push %r9; push %r10; push %r11\n"
         "  call ipi_handler\n"
@@ -52,36 +41,7 @@ __asm__(".text\n"
         "  iretq\n"
         "spurious_entry:\n"
         "  iretq\n");
-extern void gp_entry(void), ipi_entry(void), spurious_entry(void);
-
-static void set_gate(int v, void (*h)(void))
-{
-    u64 a = (u64)h;
-    idt[v].off0 = (u16)a;
-    idt[v].sel = 0x10;
-    idt[v].ist = 0;
-    idt[v].type = 0x8E;
-    idt[v].off1 = (u16)(a >> 16);
-    idt[v].off2 = (u32)(a >> 32);
-    idt[v].zero = 0;
-}
-
-/* WRMSR; returns 1 if it took #GP. */
-static int wrmsr_gp(u32 msr, u64 v)
-{
-    u32 before = gp_count;
-    hv_wrmsr(msr, v);
-    return gp_count != before;
-}
-
-/* RDMSR; *gp = 1 if it took #GP. */
-static u64 rdmsr_gp(u32 msr, int *gp)
-{
-    u32 before = gp_count;
-    u64 v = hv_rdmsr(msr);
-    *gp = gp_count != before;
-    return v;
-}
+extern void ipi_entry(void), spurious_entry(void);
 
 static u32 isr_bit(u32 vector)
 {
@@ -127,11 +87,7 @@ int main(struct hvm_start_info *si)
     set_gate(13, gp_entry);
     set_gate(IPI_VECTOR, ipi_entry);
     set_gate(0xFF, spurious_entry);
-    struct {
-        u16 limit;
-        u64 base;
-    } __attribute__((packed)) idtr = {sizeof(idt) - 1, (u64)idt};
-    __asm__ volatile("lidt %0" ::"m"(idtr));
+    load_idt();
     mmio_write32(LAPIC + LAPIC_TPR, 0);
     mmio_write32(LAPIC + LAPIC_SVR, 0x1FF); /* APIC enabled, spurious vector 0xFF */
     __asm__ volatile("sti");

@@ -5,6 +5,7 @@
  * the host posts, printing what it finds in its pages. Every line is "key=value" for the host test to check.
  */
 #include "hv.h"
+#include "idt.h"
 
 #define LAPIC 0xFEE00000UL
 #define SINT_VECTOR 0x50
@@ -21,29 +22,16 @@
 #define MSG_CONNECTION 0x1234
 #define EVENT_CONNECTION 0x77
 
-struct idt_entry {
-    u16 off0, sel;
-    u8 ist, type;
-    u16 off1;
-    u32 off2, zero;
-} __attribute__((packed));
 
-static struct idt_entry idt[256] __attribute__((aligned(16)));
 static u8 hypercall_page[4096] __attribute__((aligned(4096)));
 static u8 simp[4096] __attribute__((aligned(4096)));
 static u8 siefp[4096] __attribute__((aligned(4096)));
 static u8 input[4096] __attribute__((aligned(4096)));
 static void *const volatile hypercall_ptr = hypercall_page;
-volatile u32 gp_count;
 volatile u32 sint_count;
 
-/* #GP from a rejected WRMSR/RDMSR (both 2 bytes): count it and skip the instruction. */
+/* The interrupt entries (the #GP one is lib.c's gp_entry, idt.h). */
 __asm__(".text\n"
-        "gp_entry:\n"
-        "  addq $2, 8(%rsp)\n"          /* RIP above the error code */
-        "  lock incl gp_count(%rip)\n"
-        "  add $8, %rsp\n"
-        "  iretq\n"
         "sint_entry:\n"
         "  lock incl sint_count(%rip)\n"
         "  push %rax\n"
@@ -53,27 +41,7 @@ __asm__(".text\n"
         "  iretq\n"
         "spurious_entry:\n"
         "  iretq\n");
-extern void gp_entry(void), sint_entry(void), spurious_entry(void);
-
-static void set_gate(int v, void (*h)(void))
-{
-    u64 a = (u64)h;
-    idt[v].off0 = (u16)a;
-    idt[v].sel = 0x10;
-    idt[v].ist = 0;
-    idt[v].type = 0x8E;
-    idt[v].off1 = (u16)(a >> 16);
-    idt[v].off2 = (u32)(a >> 32);
-    idt[v].zero = 0;
-}
-
-/* WRMSR; returns 1 if it took #GP. */
-static int wrmsr_gp(u32 msr, u64 v)
-{
-    u32 before = gp_count;
-    __asm__ volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-    return gp_count != before;
-}
+extern void sint_entry(void), spurious_entry(void);
 
 /* A call through the hypercall page (hv.h). */
 static u64 hvcall(u64 control, u64 in, u64 out)
@@ -132,11 +100,7 @@ int main(struct hvm_start_info *si)
     set_gate(13, gp_entry);
     set_gate(SINT_VECTOR, sint_entry);
     set_gate(0xFF, spurious_entry);
-    struct {
-        u16 limit;
-        u64 base;
-    } __attribute__((packed)) idtr = {sizeof(idt) - 1, (u64)idt};
-    __asm__ volatile("lidt %0" ::"m"(idtr));
+    load_idt();
     mmio_write32(LAPIC + 0x80, 0);     /* TPR: accept everything */
     mmio_write32(LAPIC + 0xF0, 0x1FF); /* APIC enabled, spurious vector 0xFF */
 
